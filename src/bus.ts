@@ -1,0 +1,425 @@
+// Validation of a bus description: the contract's shape (zod), then the rules
+// it states (powers of two, overlapping registers, ranges) and the buses on
+// which hvmloader itself would stop. The result is a Bus: exact bigints,
+// devices in scan order, ready for the engine.
+
+import { z } from 'zod';
+import { BusError, formatPath, type InputIssue } from './errors.js';
+import { hex } from './hex.js';
+import type { BarType, BusInput } from './contract.js';
+import { DEFAULT_VERSION, VERSIONS, VERSION_NAMES, type VersionName } from './versions.js';
+
+export interface Bar {
+  index: number; // 0..5; 6 is the expansion ROM
+  type: BarType;
+  prefetchable: boolean;
+  size?: bigint; // a power of two
+  mask?: number; // the low read-back after writing all-ones
+  maskHigh?: number; // the upper register's read-back (mem64 with mask)
+}
+
+export interface Device {
+  slot: number;
+  function: number;
+  vendorId: number;
+  deviceId: number;
+  classCode: number;
+  interruptPin: number;
+  bars: Bar[]; // by register index, ROM last
+}
+
+export interface Bus {
+  hvmloader: VersionName;
+  lowMemEnd: bigint;
+  highMemEnd: bigint;
+  allowMemoryRelocate?: boolean;
+  mmioHoleSize?: bigint;
+  xenPlatformBarUc?: boolean;
+  physAddrBits: number;
+  reserved: { start: bigint; size: bigint }[];
+  devices: Device[]; // in devfn order, the order hvmloader scans
+}
+
+export const ROM_INDEX = 6;
+const FOUR_GIB = 1n << 32n;
+const U64_MAX = (1n << 64n) - 1n;
+const PAGE = 4096n;
+const MAX_RESERVED = 126; // E820MAX (128) less the two RAM entries
+const ISA_DEVFN = 0x08;
+
+// Annotation keys a file may carry beside the contract's fields.
+const NOTES = { name: z.string().optional(), description: z.string().optional(), comment: z.string().optional() };
+
+const numberLike = z.union([z.string(), z.number()], {
+  error: 'expected a 0x-hex string such as "0x1000" (or a whole decimal number below 2^53)',
+});
+
+const barSchema = z.strictObject({
+  ...NOTES,
+  index: z.union([z.number(), z.literal('rom')], { error: 'expected a register index 0-5, or "rom"' }).optional(),
+  type: z.enum(['mem32', 'mem64', 'io', 'rom'], { error: 'expected one of mem32, mem64, io, rom' }),
+  prefetchable: z.boolean({ error: 'expected true or false' }).optional(),
+  size: numberLike.optional(),
+  mask: numberLike.optional(),
+  maskHigh: numberLike.optional(),
+});
+
+const deviceSchema = z.strictObject({
+  ...NOTES,
+  slot: z.number({ error: 'expected a slot number 0-31' }),
+  function: z.number({ error: 'expected a function number 0-7' }).optional(),
+  vendorId: numberLike,
+  deviceId: numberLike,
+  classCode: numberLike.optional(),
+  interruptPin: z.number({ error: 'expected 0 (none) or 1-4 (INTA-INTD)' }).optional(),
+  bars: z.array(barSchema, { error: 'expected a list of BARs' }).optional(),
+});
+
+const busSchema = z.strictObject({
+  ...NOTES,
+  $schema: z.string().optional(),
+  hvmloader: z.string({ error: `expected one of ${VERSION_NAMES.join(', ')}` }).optional(),
+  lowMemEnd: numberLike,
+  highMemEnd: numberLike.optional(),
+  allowMemoryRelocate: z.boolean({ error: 'expected true or false (leave it out when the key is not written)' }).optional(),
+  mmioHoleSize: numberLike.optional(),
+  xenPlatformBarUc: z.boolean({ error: 'expected true or false (leave it out when the key is not written)' }).optional(),
+  physAddrBits: z.number({ error: 'expected a whole number 32-52' }).optional(),
+  reserved: z
+    .array(z.strictObject({ ...NOTES, start: numberLike, size: numberLike }), { error: 'expected a list of {start, size}' })
+    .optional(),
+  devices: z.array(deviceSchema, { error: 'expected a list of devices' }),
+});
+
+/** Collects issues while checking one bus. */
+class Checker {
+  readonly issues: InputIssue[] = [];
+
+  fail(path: string, message: string): void {
+    this.issues.push({ path, message });
+  }
+
+  /** A u64 from a hex string or a safe decimal number; undefined after reporting. */
+  u64(path: string, value: string | number): bigint | undefined {
+    if (typeof value === 'number') {
+      if (!Number.isSafeInteger(value) || value < 0) {
+        this.fail(path, `${value} is not exact as a JSON number; write it as a hex string, e.g. "0x${Math.max(0, Math.trunc(value)).toString(16)}"`);
+        return undefined;
+      }
+      return BigInt(value);
+    }
+    if (!/^0[xX][0-9a-fA-F]+$/.test(value)) {
+      this.fail(path, `"${value}" is not a 0x-hex number; write it like "0x100000"`);
+      return undefined;
+    }
+    const v = BigInt(value);
+    if (v > U64_MAX) {
+      this.fail(path, `${value} does not fit in 64 bits`);
+      return undefined;
+    }
+    return v;
+  }
+
+  u32(path: string, value: string | number): number | undefined {
+    const v = this.u64(path, value);
+    if (v === undefined) return undefined;
+    if (v > 0xffffffffn) {
+      this.fail(path, `${hex(v)} is wider than the 32-bit register it describes`);
+      return undefined;
+    }
+    return Number(v);
+  }
+
+  u16(path: string, value: string | number | undefined, fallback?: number): number | undefined {
+    if (value === undefined) return fallback;
+    const v = this.u64(path, value);
+    if (v === undefined) return undefined;
+    if (v > 0xffffn) {
+      this.fail(path, `${hex(v)} is not a 16-bit value`);
+      return undefined;
+    }
+    return Number(v);
+  }
+
+  int(path: string, value: number | undefined, lo: number, hi: number, fallback: number, what: string): number {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < lo || value > hi) {
+      this.fail(path, `${value} is out of range; ${what}`);
+      return fallback;
+    }
+    return value;
+  }
+}
+
+const isPowerOfTwo = (v: bigint) => v > 0n && (v & (v - 1n)) === 0n;
+
+// Sizes a `size` may take for each type: what the register can express and
+// PCI allows (memory 16 bytes, I/O 4 bytes, ROM 2 KiB at least).
+const SIZE_RANGE: Record<BarType, [bigint, bigint]> = {
+  mem32: [16n, 1n << 31n],
+  mem64: [16n, 1n << 63n],
+  io: [4n, 1n << 31n],
+  rom: [2048n, 1n << 31n],
+};
+
+function checkBar(c: Checker, path: string, raw: z.infer<typeof barSchema>, used: Map<number, string>): Bar | undefined {
+  const type = raw.type;
+  let index: number;
+  if (type === 'rom') {
+    if (raw.index !== undefined && raw.index !== 'rom') {
+      c.fail(`${path}.index`, `a ROM BAR has index "rom" (register 0x30); got ${JSON.stringify(raw.index)}`);
+      return undefined;
+    }
+    index = ROM_INDEX;
+  } else {
+    if (raw.index === undefined || raw.index === 'rom') {
+      c.fail(`${path}.index`, `a ${type} BAR needs its register index 0-5${raw.index === 'rom' ? ' ("rom" is for type "rom")' : ''}`);
+      return undefined;
+    }
+    if (!Number.isInteger(raw.index) || raw.index < 0 || raw.index > 5) {
+      c.fail(`${path}.index`, `${raw.index} is not a BAR register index; use 0-5 (0x10-0x24), or type "rom" for 0x30`);
+      return undefined;
+    }
+    index = raw.index;
+    if (type === 'mem64' && index === 5) {
+      c.fail(`${path}.index`, 'a 64-bit BAR at index 5 would need register 0x28 for its upper half; use index 0-4 or type mem32');
+      return undefined;
+    }
+  }
+  const regs = type === 'mem64' ? [index, index + 1] : [index];
+  for (const r of regs) {
+    const other = used.get(r);
+    if (other !== undefined) {
+      const what = r === ROM_INDEX ? 'the ROM register 0x30' : `register 0x${(0x10 + 4 * r).toString(16)}`;
+      c.fail(`${path}.index`, `${what} is already used by ${other}; each register holds one BAR (a mem64 BAR takes its index and the next)`);
+      return undefined;
+    }
+  }
+  regs.forEach((r) => used.set(r, path));
+
+  const prefetchable = raw.prefetchable ?? false;
+  if (prefetchable && (type === 'io' || type === 'rom')) {
+    c.fail(`${path}.prefetchable`, `only memory BARs are prefetchable; remove it from this ${type} BAR`);
+  }
+  const bar: Bar = { index, type, prefetchable };
+  if ((raw.size === undefined) === (raw.mask === undefined)) {
+    c.fail(path, 'give either "size" (a power of two) or "mask" (the raw read-back after writing all-ones), not both or neither');
+    return undefined;
+  }
+  if (raw.size !== undefined) {
+    const size = c.u64(`${path}.size`, raw.size);
+    if (size === undefined) return undefined;
+    if (!isPowerOfTwo(size)) {
+      c.fail(`${path}.size`, `${hex(size)} is not a power of two; BAR sizes are powers of two (give the raw read-back as "mask" to size it as hvmloader would)`);
+      return undefined;
+    }
+    const [lo, hi] = SIZE_RANGE[type];
+    if (size < lo || size > hi) {
+      c.fail(`${path}.size`, `${hex(size)} is out of range for a ${type} BAR; use ${hex(lo)}-${hex(hi)}`);
+      return undefined;
+    }
+    bar.size = size;
+    if (raw.maskHigh !== undefined) c.fail(`${path}.maskHigh`, 'maskHigh goes with mask, not with size');
+  } else {
+    const mask = c.u32(`${path}.mask`, raw.mask!);
+    if (mask === undefined) return undefined;
+    bar.mask = mask;
+    if (raw.maskHigh !== undefined) {
+      if (type !== 'mem64') c.fail(`${path}.maskHigh`, `only a mem64 BAR has an upper register; remove maskHigh from this ${type} BAR`);
+      const maskHigh = c.u32(`${path}.maskHigh`, raw.maskHigh);
+      if (maskHigh !== undefined) bar.maskHigh = maskHigh;
+    }
+  }
+  return bar;
+}
+
+function checkDevice(c: Checker, path: string, raw: z.infer<typeof deviceSchema>): Device | undefined {
+  const before = c.issues.length;
+  const slot = c.int(`${path}.slot`, raw.slot, 0, 31, 0, 'bus 0 has slots 0-31');
+  const fn = c.int(`${path}.function`, raw.function, 0, 7, 0, 'a slot has functions 0-7');
+  const vendorId = c.u16(`${path}.vendorId`, raw.vendorId);
+  const deviceId = c.u16(`${path}.deviceId`, raw.deviceId);
+  const classCode = c.u16(`${path}.classCode`, raw.classCode, 0);
+  const interruptPin = c.int(`${path}.interruptPin`, raw.interruptPin, 0, 4, 0, 'use 0 (none) or 1-4 (INTA-INTD)');
+  const used = new Map<number, string>();
+  const bars: Bar[] = [];
+  (raw.bars ?? []).forEach((b, i) => {
+    const bar = checkBar(c, `${path}.bars[${i}]`, b, used);
+    if (bar) bars.push(bar);
+  });
+  if (c.issues.length > before || vendorId === undefined || deviceId === undefined || classCode === undefined) return undefined;
+  bars.sort((a, b) => a.index - b.index);
+  return { slot, function: fn, vendorId, deviceId, classCode, interruptPin, bars };
+}
+
+const id = (v: number) => v.toString(16).padStart(4, '0');
+
+// pci_setup's ASSERTs and memory_map_setup's BUG: buses hvmloader stops on.
+function checkHvmloaderStops(c: Checker, bus: Bus, devicePaths: Map<Device, string>): void {
+  for (const d of bus.devices) {
+    const path = devicePaths.get(d)!;
+    if (d.vendorId === 0xffff && d.deviceId === 0xffff) continue; // reads as an empty slot
+    const devfn = (d.slot << 3) | d.function;
+    if (devfn === ISA_DEVFN && !(d.vendorId === 0x8086 && d.deviceId === 0x7000)) {
+      c.fail(path, `00:01.0 is ${id(d.vendorId)}:${id(d.deviceId)}, but hvmloader ASSERTs that it is the PIIX3 ISA bridge 8086:7000 and would stop before placing anything; put another device in a different slot`);
+    }
+    if (d.classCode === 0x0680 && !(d.vendorId === 0x8086 && d.deviceId === 0x7113)) {
+      c.fail(path, `a class 0x0680 function must be the PIIX4 ACPI PM 8086:7113 (hvmloader ASSERTs it and would stop); this one is ${id(d.vendorId)}:${id(d.deviceId)} — give it another class code`);
+    }
+  }
+  const area = VERSIONS[bus.hvmloader].dynamicReservedArea;
+  if (area) {
+    bus.reserved.forEach((r, i) => {
+      if (r.start + r.size > area.start && r.start < area.end) {
+        c.fail(`reserved[${i}]`, `${hex(r.start)}+${hex(r.size)} overlaps hvmloader ${bus.hvmloader}'s own reserved area ${hex(area.start)}-${hex(area.end)}; it would BUG while building the memory map ("Fail to setup memory map due to conflict on dynamic reserved memory range")`);
+      }
+    });
+  }
+}
+
+const BRAND = Symbol('mmio-planner.bus');
+
+/** True for a Bus that parseBus produced (and so needs no second check). */
+export function isBus(value: unknown): value is Bus {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/**
+ * Checks a bus description against the contract and returns it as a Bus.
+ * Throws a BusError naming every field at fault.
+ */
+export function parseBus(input: unknown, source?: string): Bus {
+  if (isBus(input)) return input;
+  const shape = busSchema.safeParse(input);
+  if (!shape.success) {
+    const issues = shape.error.issues.map((i) => {
+      const path = formatPath(i.path);
+      if (i.code === 'unrecognized_keys') {
+        return { path, message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; the contract's fields are listed in bus-format.md` };
+      }
+      if (i.code === 'invalid_type' && i.input === undefined) return { path, message: 'is required' };
+      return { path, message: i.message };
+    });
+    if (shape.error.issues.some((i) => i.path.length === 0 && i.code === 'invalid_type')) {
+      throw new BusError([{ path: '', message: 'a bus description is a JSON object with lowMemEnd and devices' }], source);
+    }
+    throw new BusError(issues, source);
+  }
+  const raw = shape.data;
+  const c = new Checker();
+
+  const version = (raw.hvmloader ?? DEFAULT_VERSION) as VersionName;
+  if (!(VERSION_NAMES as readonly string[]).includes(version)) {
+    c.fail('hvmloader', `unknown version ${JSON.stringify(raw.hvmloader)}; use one of ${VERSION_NAMES.join(', ')}`);
+  }
+
+  const lowMemEnd = c.u64('lowMemEnd', raw.lowMemEnd);
+  if (lowMemEnd !== undefined && (lowMemEnd % PAGE !== 0n || lowMemEnd < 0x100000n || lowMemEnd > FOUR_GIB)) {
+    c.fail('lowMemEnd', `${hex(lowMemEnd)} must be a multiple of 4096 between 0x100000 (1 MiB) and 0x100000000 (4 GiB)`);
+  }
+  const highMemEnd = raw.highMemEnd === undefined ? 0n : c.u64('highMemEnd', raw.highMemEnd);
+  if (highMemEnd !== undefined && highMemEnd !== 0n && (highMemEnd % PAGE !== 0n || highMemEnd < FOUR_GIB || highMemEnd >= 1n << 44n)) {
+    c.fail('highMemEnd', `${hex(highMemEnd)} must be 0x0 (no RAM above 4 GiB) or a multiple of 4096 from 0x100000000 up to below 2^44 (hvm_info keeps a 32-bit page number)`);
+  }
+  const mmioHoleSize = raw.mmioHoleSize === undefined ? undefined : c.u64('mmioHoleSize', raw.mmioHoleSize);
+  const physAddrBits = c.int('physAddrBits', raw.physAddrBits, 32, 52, 36, 'the physical address width is 32-52 bits');
+
+  const reserved: Bus['reserved'] = [];
+  const rawReserved = raw.reserved ?? [];
+  if (rawReserved.length > MAX_RESERVED) {
+    c.fail('reserved', `${rawReserved.length} ranges; hvmloader's E820 map holds at most ${MAX_RESERVED} beside RAM`);
+  }
+  rawReserved.forEach((r, i) => {
+    const start = c.u64(`reserved[${i}].start`, r.start);
+    const size = c.u64(`reserved[${i}].size`, r.size);
+    if (start === undefined || size === undefined) return;
+    if (size === 0n) {
+      c.fail(`reserved[${i}].size`, 'is 0; a reserved range has a size');
+      return;
+    }
+    if (start + size > FOUR_GIB) {
+      c.fail(`reserved[${i}]`, `${hex(start)}+${hex(size)} ends above 4 GiB; list only the reserved ranges below 4 GiB`);
+      return;
+    }
+    reserved.push({ start, size });
+  });
+
+  const devices: Device[] = [];
+  const devicePaths = new Map<Device, string>();
+  const seen = new Map<number, string>();
+  if (raw.devices.length > 256) c.fail('devices', `${raw.devices.length} functions; bus 0 has at most 256 (32 slots x 8 functions)`);
+  raw.devices.forEach((d, i) => {
+    const path = `devices[${i}]`;
+    const dev = checkDevice(c, path, d);
+    if (!dev) return;
+    const devfn = (dev.slot << 3) | dev.function;
+    const other = seen.get(devfn);
+    if (other !== undefined) {
+      c.fail(path, `slot ${dev.slot} function ${dev.function} is already ${other}; one device per (slot, function)`);
+      return;
+    }
+    seen.set(devfn, path);
+    devices.push(dev);
+    devicePaths.set(dev, path);
+  });
+
+  if (c.issues.length > 0) throw new BusError(c.issues, source);
+  devices.sort((a, b) => ((a.slot << 3) | a.function) - ((b.slot << 3) | b.function));
+  const bus: Bus = {
+    hvmloader: version,
+    lowMemEnd: lowMemEnd!,
+    highMemEnd: highMemEnd!,
+    physAddrBits,
+    reserved,
+    devices,
+  };
+  if (raw.allowMemoryRelocate !== undefined) bus.allowMemoryRelocate = raw.allowMemoryRelocate;
+  if (mmioHoleSize !== undefined) bus.mmioHoleSize = mmioHoleSize;
+  if (raw.xenPlatformBarUc !== undefined) bus.xenPlatformBarUc = raw.xenPlatformBarUc;
+  checkHvmloaderStops(c, bus, devicePaths);
+  if (c.issues.length > 0) throw new BusError(c.issues, source);
+  Object.defineProperty(bus, BRAND, { value: true, enumerable: false });
+  return bus;
+}
+
+/** Parses JSON text into a Bus, refusing text that is not JSON. */
+export function parseBusJson(text: string, source?: string): Bus {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new BusError([{ path: '', message: `not JSON: ${(e as Error).message}` }], source);
+  }
+  return parseBus(value, source);
+}
+
+/** The bus back in contract form (hex strings), e.g. to write a scenario file. */
+export function busToInput(bus: Bus): BusInput {
+  const out: BusInput = {
+    hvmloader: bus.hvmloader,
+    lowMemEnd: hex(bus.lowMemEnd),
+    highMemEnd: hex(bus.highMemEnd),
+    physAddrBits: bus.physAddrBits,
+    reserved: bus.reserved.map((r) => ({ start: hex(r.start), size: hex(r.size) })),
+    devices: bus.devices.map((d) => ({
+      slot: d.slot,
+      function: d.function,
+      vendorId: hex(d.vendorId),
+      deviceId: hex(d.deviceId),
+      classCode: hex(d.classCode),
+      interruptPin: d.interruptPin,
+      bars: d.bars.map((b) => ({
+        ...(b.type === 'rom' ? { index: 'rom' as const } : { index: b.index }),
+        type: b.type,
+        ...(b.type === 'mem32' || b.type === 'mem64' ? { prefetchable: b.prefetchable } : {}),
+        ...(b.size !== undefined ? { size: hex(b.size) } : {}),
+        ...(b.mask !== undefined ? { mask: hex(b.mask) } : {}),
+        ...(b.maskHigh !== undefined ? { maskHigh: hex(b.maskHigh) } : {}),
+      })),
+    })),
+  };
+  if (bus.allowMemoryRelocate !== undefined) out.allowMemoryRelocate = bus.allowMemoryRelocate;
+  if (bus.mmioHoleSize !== undefined) out.mmioHoleSize = hex(bus.mmioHoleSize);
+  if (bus.xenPlatformBarUc !== undefined) out.xenPlatformBarUc = bus.xenPlatformBarUc;
+  return out;
+}

@@ -1,0 +1,119 @@
+// Bus -> bus record (see layout.ts). A batch is the records back to back in
+// one Uint32Array, built once and copied into the engine with a single set().
+
+import type { Bus } from '../bus.js';
+import { VERSIONS } from '../versions.js';
+import * as L from './layout.js';
+
+const TYPE_CODE = { mem32: L.TYPE_MEM32, mem64: L.TYPE_MEM64, io: L.TYPE_IO, rom: L.TYPE_ROM } as const;
+
+/** Words one bus takes as a record. */
+export function busWords(bus: Bus): number {
+  let bars = 0;
+  for (const d of bus.devices) bars += d.bars.length;
+  return L.BUS_HEADER_WORDS + bus.reserved.length * L.RESERVED_WORDS + bus.devices.length * L.DEVICE_WORDS + bars * L.BAR_WORDS;
+}
+
+// Events a bus can produce at most: the fixed lines (settings, links, hole,
+// up to 17 relocation chunks, high base) plus per function its INTx line and,
+// per register, a platform message and a BAR line.
+const FIXED_EVENTS = 40;
+
+/** Words the engine may write for this bus's result, at most. */
+export function resultWordsBound(bus: Bus): number {
+  const regs = bus.devices.length * 7;
+  return L.RES_HEADER_WORDS + regs * L.PLACED_WORDS + (FIXED_EVENTS + bus.devices.length + regs * 2) * L.EVENT_WORDS;
+}
+
+function put64(words: Uint32Array, at: number, value: bigint): void {
+  if (value <= 0xffffffffn) {
+    words[at] = Number(value);
+    words[at + 1] = 0;
+  } else {
+    words[at] = Number(value & 0xffffffffn);
+    words[at + 1] = Number(value >> 32n);
+  }
+}
+
+/** Writes one bus record at `at`; returns the word after it. */
+export function encodeBus(bus: Bus, words: Uint32Array, at: number): number {
+  const start = at;
+  let flags = 0;
+  if (bus.allowMemoryRelocate !== undefined) flags |= L.FLAG_ALLOW_RELOCATE_SET | (bus.allowMemoryRelocate ? L.FLAG_ALLOW_RELOCATE : 0);
+  if (bus.mmioHoleSize !== undefined) flags |= L.FLAG_MMIO_HOLE_SET;
+  if (bus.xenPlatformBarUc !== undefined) flags |= L.FLAG_PLATFORM_UC_SET | (bus.xenPlatformBarUc ? L.FLAG_PLATFORM_UC : 0);
+  let nBars = 0;
+  for (const d of bus.devices) nBars += d.bars.length;
+
+  words[at + L.BUS_VERSION] = VERSIONS[bus.hvmloader].code;
+  words[at + L.BUS_FLAGS] = flags;
+  put64(words, at + L.BUS_LOW_MEM_END, bus.lowMemEnd);
+  put64(words, at + L.BUS_HIGH_MEM_END, bus.highMemEnd);
+  put64(words, at + L.BUS_MMIO_HOLE_SIZE, bus.mmioHoleSize ?? 0n);
+  words[at + L.BUS_PHYS_ADDR_BITS] = bus.physAddrBits;
+  words[at + L.BUS_N_RESERVED] = bus.reserved.length;
+  words[at + L.BUS_N_DEVICES] = bus.devices.length;
+  words[at + L.BUS_N_BARS] = nBars;
+  at += L.BUS_HEADER_WORDS;
+
+  for (const r of bus.reserved) {
+    put64(words, at, r.start);
+    put64(words, at + 2, r.size);
+    at += L.RESERVED_WORDS;
+  }
+  for (const d of bus.devices) {
+    words[at + L.DEV_DEVFN] = (d.slot << 3) | d.function;
+    words[at + L.DEV_VENDOR] = d.vendorId;
+    words[at + L.DEV_DEVICE] = d.deviceId;
+    words[at + L.DEV_CLASS] = d.classCode;
+    words[at + L.DEV_PIN] = d.interruptPin;
+    words[at + L.DEV_N_BARS] = d.bars.length;
+    at += L.DEVICE_WORDS;
+  }
+  for (const d of bus.devices) {
+    for (const b of d.bars) {
+      let bflags = b.prefetchable ? L.BARF_PREFETCH : 0;
+      words[at + L.BAR_INDEX] = b.index;
+      words[at + L.BAR_TYPE] = TYPE_CODE[b.type];
+      if (b.mask !== undefined) {
+        bflags |= L.BARF_HAS_MASK;
+        words[at + L.BAR_VALUE] = b.mask;
+        words[at + L.BAR_VALUE + 1] = 0;
+        if (b.maskHigh !== undefined) {
+          bflags |= L.BARF_HAS_MASK_HIGH;
+          words[at + L.BAR_MASK_HIGH] = b.maskHigh;
+        } else {
+          words[at + L.BAR_MASK_HIGH] = 0;
+        }
+      } else {
+        put64(words, at + L.BAR_VALUE, b.size!);
+        words[at + L.BAR_MASK_HIGH] = 0;
+      }
+      words[at + L.BAR_FLAGS] = bflags;
+      at += L.BAR_WORDS;
+    }
+  }
+  words[start + L.BUS_WORDS] = at - start;
+  return at;
+}
+
+/** Buses encoded once, to place again and again (benchmarks, sweeps). */
+export interface EncodedBuses {
+  readonly words: Uint32Array; // the records back to back
+  readonly count: number;
+  readonly versions: readonly Bus['hvmloader'][];
+  readonly resultWords: number; // output bound, offset table included
+}
+
+export function encodeBuses(buses: readonly Bus[]): EncodedBuses {
+  let total = 0;
+  let resultWords = buses.length;
+  for (const b of buses) {
+    total += busWords(b);
+    resultWords += resultWordsBound(b);
+  }
+  const words = new Uint32Array(total);
+  let at = 0;
+  for (const b of buses) at = encodeBus(b, words, at);
+  return { words, count: buses.length, versions: buses.map((b) => b.hvmloader), resultWords };
+}

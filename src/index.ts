@@ -1,0 +1,12 @@
+// mmio-planner: where Xen's hvmloader places every PCI BAR of an HVM guest.
+
+export { place, placeMany, encode, Placements } from './place.js';
+export type { PlaceOptions, PlacementSummary } from './place.js';
+export { parseBus, parseBusJson, busToInput, isBus } from './bus.js';
+export type { Bus, Device, Bar } from './bus.js';
+export type { BusInput, DeviceInput, BarInput, ReservedInput, PlacementResult, PlacedBar, BarType, Placement, Hex } from './contract.js';
+export type { EncodedBuses } from './engine/encode.js';
+export { BusError, InputError } from './errors.js';
+export type { InputIssue } from './errors.js';
+export { VERSIONS, VERSION_NAMES, DEFAULT_VERSION } from './versions.js';
+export type { VersionName, VersionInfo } from './versions.js';

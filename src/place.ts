@@ -1,0 +1,105 @@
+// The public placement API: place() for one bus, placeMany() for thousands
+// in one engine call.
+
+import { isBus, parseBus, type Bus } from './bus.js';
+import type { BusInput, PlacementResult } from './contract.js';
+import { decodeResult } from './engine/decode.js';
+import { encodeBuses, type EncodedBuses } from './engine/encode.js';
+import * as L from './engine/layout.js';
+import { runBatch } from './engine/wasm.js';
+import { join64 } from './hex.js';
+
+export interface PlaceOptions {
+  /** Format the log lines pci_setup prints (default true). */
+  log?: boolean;
+}
+
+/** Where hvmloader puts every BAR of one bus. Throws BusError on bad input. */
+export function place(bus: BusInput | Bus, options: PlaceOptions = {}): PlacementResult {
+  const checked = parseBus(bus);
+  const out = runBatch(encodeBuses([checked]));
+  return decodeResult(checked.hvmloader, out, out[0], options);
+}
+
+/** The numbers most sweeps need, read straight from the engine's output. */
+export interface PlacementSummary {
+  bars: number;
+  unplaced: number;
+  high: number;
+  bar64Relocate: boolean;
+  relocatedBytes: bigint;
+  lowHoleStart: number;
+  lowHoleEnd: number;
+}
+
+/** The results of one placeMany() call; each result is decoded on demand. */
+export class Placements implements Iterable<PlacementResult> {
+  readonly count: number;
+  readonly #out: Uint32Array;
+  readonly #versions: EncodedBuses['versions'];
+  readonly #log: boolean;
+
+  constructor(batch: EncodedBuses, out: Uint32Array, log: boolean) {
+    this.count = batch.count;
+    this.#out = out;
+    this.#versions = batch.versions;
+    this.#log = log;
+  }
+
+  #record(i: number): number {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`no bus ${i}; there are ${this.count}`);
+    return this.#out[i];
+  }
+
+  /** The full contract result of bus i (log lines only if placeMany asked for them). */
+  result(i: number): PlacementResult {
+    return decodeResult(this.#versions[i], this.#out, this.#record(i), { log: this.#log });
+  }
+
+  summary(i: number): PlacementSummary {
+    const at = this.#record(i);
+    const out = this.#out;
+    const bars = out[at + L.RES_N_BARS];
+    let high = 0;
+    for (let b = 0, p = at + L.RES_HEADER_WORDS; b < bars; b++, p += L.PLACED_WORDS) {
+      if (out[p + L.PB_PLACEMENT] === L.PLACE_HIGH) high++;
+    }
+    return {
+      bars,
+      unplaced: out[at + L.RES_N_UNPLACED],
+      high,
+      bar64Relocate: out[at + L.RES_BAR64_RELOCATE] !== 0,
+      relocatedBytes: join64(out[at + L.RES_RELOCATED], out[at + L.RES_RELOCATED + 1]),
+      lowHoleStart: out[at + L.RES_MEM_START],
+      lowHoleEnd: out[at + L.RES_MEM_END],
+    };
+  }
+
+  /** How many BARs of bus i got "no space for resource". */
+  unplaced(i: number): number {
+    return this.#out[this.#record(i) + L.RES_N_UNPLACED];
+  }
+
+  *[Symbol.iterator](): Iterator<PlacementResult> {
+    for (let i = 0; i < this.count; i++) yield this.result(i);
+  }
+}
+
+/** Validates and encodes buses once, for repeated placeMany() calls. */
+export function encode(buses: readonly (BusInput | Bus)[]): EncodedBuses {
+  return encodeBuses(buses.map((b, i) => (isBus(b) ? b : parseBus(b, `buses[${i}]`))));
+}
+
+/**
+ * Places many buses in one engine call: the buses cross into the engine as
+ * one binary batch and results are read from its output without JSON.
+ * Pass encode()d buses to skip validation and encoding on repeated calls.
+ */
+export function placeMany(buses: readonly (BusInput | Bus)[] | EncodedBuses, options: PlaceOptions = {}): Placements {
+  const batch = isEncoded(buses) ? buses : encode(buses);
+  return new Placements(batch, runBatch(batch), options.log ?? false);
+}
+
+function isEncoded(value: unknown): value is EncodedBuses {
+  return typeof value === 'object' && value !== null && (value as EncodedBuses).words instanceof Uint32Array;
+}
