@@ -382,6 +382,21 @@ export function parseBus(input: unknown, source?: string): Bus {
   return bus;
 }
 
+/**
+ * The same bus for another hvmloader version. Rechecks what depends on the
+ * version (the reserved area 4.6 and later BUG on); throws BusError.
+ */
+export function withVersion(bus: Bus, version: VersionName, source?: string): Bus {
+  if (bus.hvmloader === version) return bus;
+  const copy: Bus = { ...bus, hvmloader: version };
+  const c = new Checker();
+  const paths = new Map(bus.devices.map((d, i) => [d, `devices[${i}]`]));
+  checkHvmloaderStops(c, copy, paths);
+  if (c.issues.length > 0) throw new BusError(c.issues, source);
+  Object.defineProperty(copy, BRAND, { value: true, enumerable: false });
+  return copy;
+}
+
 /** Parses JSON text into a Bus, refusing text that is not JSON. */
 export function parseBusJson(text: string, source?: string): Bus {
   let value: unknown;

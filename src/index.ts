@@ -2,7 +2,7 @@
 
 export { place, placeMany, encode, Placements } from './place.js';
 export type { PlaceOptions, PlacementSummary } from './place.js';
-export { parseBus, parseBusJson, busToInput, isBus } from './bus.js';
+export { parseBus, parseBusJson, busToInput, isBus, withVersion } from './bus.js';
 export type { Bus, Device, Bar } from './bus.js';
 export type { BusInput, DeviceInput, BarInput, ReservedInput, PlacementResult, PlacedBar, BarType, Placement, Hex } from './contract.js';
 export type { EncodedBuses } from './engine/encode.js';
