@@ -29,6 +29,7 @@ export interface Device {
 }
 
 export interface Bus {
+  description?: string; // the file's own note of what it shows, if any
   hvmloader: VersionName;
   lowMemEnd: bigint;
   highMemEnd: bigint;
@@ -277,6 +278,15 @@ function checkHvmloaderStops(c: Checker, bus: Bus, devicePaths: Map<Device, stri
   }
 }
 
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
 const BRAND = Symbol('mmio-planner.bus');
 
 /** True for a Bus that parseBus produced (and so needs no second check). */
@@ -297,7 +307,7 @@ export function parseBus(input: unknown, source?: string): Bus {
       if (i.code === 'unrecognized_keys') {
         return { path, message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; the contract's fields are listed in bus-format.md` };
       }
-      if (i.code === 'invalid_type' && i.input === undefined) return { path, message: 'is required' };
+      if (valueAt(input, i.path) === undefined) return { path, message: 'is required' };
       return { path, message: i.message };
     });
     if (shape.error.issues.some((i) => i.path.length === 0 && i.code === 'invalid_type')) {
@@ -373,6 +383,7 @@ export function parseBus(input: unknown, source?: string): Bus {
     reserved,
     devices,
   };
+  if (raw.description !== undefined) bus.description = raw.description;
   if (raw.allowMemoryRelocate !== undefined) bus.allowMemoryRelocate = raw.allowMemoryRelocate;
   if (mmioHoleSize !== undefined) bus.mmioHoleSize = mmioHoleSize;
   if (raw.xenPlatformBarUc !== undefined) bus.xenPlatformBarUc = raw.xenPlatformBarUc;

@@ -8,7 +8,7 @@ import { parseBusJson, withVersion, type Bus } from './bus.js';
 import type { PlacementResult } from './contract.js';
 import { InputError } from './errors.js';
 import { place } from './place.js';
-import { comparisonReport, resultReport } from './report/text.js';
+import { comparisonReport, resultReport, wrap } from './report/text.js';
 import { VERSION_NAMES, isVersionName, type VersionName } from './versions.js';
 
 export interface Io {
@@ -76,6 +76,7 @@ function runPlace(file: string, flags: PlaceFlags, io: Io): void {
     }
     return;
   }
+  if (bus.description) io.out(wrap(`${source}: ${bus.description}`) + '\n\n');
   if (results.length === 1) {
     io.out(resultReport(results[0], buses[0], { log: flags.log }));
     return;

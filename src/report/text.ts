@@ -14,6 +14,22 @@ export function columns(rows: string[][]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]))).join('  ').trimEnd()).join('\n');
 }
 
+/** Words wrapped to lines of at most `width` characters. */
+export function wrap(text: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
 export function deviceName(bar: Pick<PlacedBar, 'slot' | 'function'>): string {
   return `${bar.slot.toString(16).padStart(2, '0')}:${bar.function}`;
 }
