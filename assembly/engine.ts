@@ -137,7 +137,15 @@ let nEvents: u32 = 0;
   return (beh & bit) != 0;
 }
 
+// Sweeps that need no log skip recording it (placeBatch's withLog).
+let recordEvents: bool = true;
+
+export function setRecordEvents(on: bool): void {
+  recordEvents = on;
+}
+
 function emit(code: u32, a: u32, b: u32, c: u32, d: u32, e: u32, f: u32): void {
+  if (!recordEvents) return;
   const at = events + <usize>(nEvents * EVENT_WORDS) * 4;
   wr(at, 0, code);
   wr(at, 1, a);

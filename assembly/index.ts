@@ -3,7 +3,7 @@
 // nothing crosses the boundary but a count and pointers.
 
 import { rd, wr, ensureMemory } from "./memory";
-import { placeBus, setScratch, SCRATCH_WORDS } from "./engine";
+import { placeBus, setScratch, setRecordEvents, SCRATCH_WORDS } from "./engine";
 import { BUS_WORDS } from "./layout";
 
 export * from "./layout";
@@ -29,7 +29,9 @@ export function outputAddress(): usize {
 
 // Places `count` bus records. The output starts with one word per bus: the
 // offset, in words from the output start, of that bus's result record.
-export function placeBatch(count: u32): u32 {
+// Without `withLog` the records carry no log events.
+export function placeBatch(count: u32, withLog: bool): u32 {
+  setRecordEvents(withLog);
   let busAt = inputBase;
   let outWord: u32 = count;
   for (let i: u32 = 0; i < count; i++) {

@@ -17,7 +17,7 @@ export interface PlaceOptions {
 /** Where hvmloader puts every BAR of one bus. Throws BusError on bad input. */
 export function place(bus: BusInput | Bus, options: PlaceOptions = {}): PlacementResult {
   const checked = parseBus(bus);
-  const out = runBatch(encodeBuses([checked]));
+  const out = runBatch(encodeBuses([checked]), options.log ?? true);
   return decodeResult(checked.hvmloader, out, out[0], options);
 }
 
@@ -97,7 +97,8 @@ export function encode(buses: readonly (BusInput | Bus)[]): EncodedBuses {
  */
 export function placeMany(buses: readonly (BusInput | Bus)[] | EncodedBuses, options: PlaceOptions = {}): Placements {
   const batch = isEncoded(buses) ? buses : encode(buses);
-  return new Placements(batch, runBatch(batch), options.log ?? false);
+  const log = options.log ?? false;
+  return new Placements(batch, runBatch(batch, log), log);
 }
 
 function isEncoded(value: unknown): value is EncodedBuses {

@@ -16,7 +16,7 @@ interface EngineExports {
   memory: WebAssembly.Memory;
   prepare(inputWords: number, outputWords: number): number;
   outputAddress(): number;
-  placeBatch(count: number): number;
+  placeBatch(count: number, withLog: number): number;
   [name: string]: unknown;
 }
 
@@ -43,15 +43,16 @@ export function loadEngine(): EngineExports {
 
 /**
  * Places every bus of the batch. Returns the output words (a copy, so later
- * batches cannot change it): one offset per bus, then the result records.
+ * batches cannot change it): one offset per bus, then the result records,
+ * which carry log events only `withLog`.
  */
-export function runBatch(batch: EncodedBuses): Uint32Array {
+export function runBatch(batch: EncodedBuses, withLog = true): Uint32Array {
   const e = loadEngine();
   const inputAt = e.prepare(batch.words.length, batch.resultWords);
   if (inputAt === 0) throw new Error(`the engine could not grow its memory for ${batch.count} buses`);
   // views are made after prepare(): growing memory detaches earlier ones
   new Uint32Array(e.memory.buffer, inputAt, batch.words.length).set(batch.words);
-  const used = e.placeBatch(batch.count);
+  const used = e.placeBatch(batch.count, withLog ? 1 : 0);
   const outAt = e.outputAddress();
   return new Uint32Array(e.memory.buffer, outAt, used).slice();
 }

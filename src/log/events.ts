@@ -1,45 +1,50 @@
 // Log events -> the lines pci_setup prints. The engine records what happened
-// as a code and 32-bit numbers; here each code gets the printf format its
-// version used and the argument words a 32-bit caller pushes (a 64-bit value
-// as low word then high word, after PRIllx_arg splits it high first).
+// as a code and up to six 32-bit words; here each code gets the printf format
+// its version used and the argument words a 32-bit caller pushes: a 64-bit
+// value goes through PRIllx_arg as its high word, then its low word.
 
 import * as L from '../engine/layout.js';
-import { hvmPrintf, type PrintfArg } from './printf.js';
+import { compilePrintf, type ArgSource } from './printf.js';
 import type { VersionName } from '../versions.js';
 
-type Formatter = (a: Uint32Array | number[], at: number) => [string, PrintfArg[]];
+type Line = (words: ArrayLike<number>, at: number) => string;
 
-const slot = (devfn: number) => devfn >>> 3;
-const fn = (devfn: number) => devfn & 7;
+// argument sources: `at` is the event's first argument word
+const word = (k: number): ArgSource => (w, at) => w[at + k];
+const slotOf = (k: number): ArgSource => (w, at) => w[at + k] >>> 3;
+const fnOf = (k: number): ArgSource => (w, at) => w[at + k] & 7;
+const constant = (v: number | string): ArgSource => () => v;
+const choose = (k: number, yes: string, no: string): ArgSource => (w, at) => (w[at + k] ? yes : no);
 
-// BAR lines, by the printf family of each version
-const BAR_FORMATS = {
-  // RELEASE-4.2.0: 32-bit sizes and values
-  '32': {
-    bar: (w: ArrayLike<number>, i: number): [string, PrintfArg[]] =>
-      ['pci dev %02x:%x bar %02x size %08x: %08x\n', [slot(w[i]), fn(w[i]), w[i + 1], w[i + 2], w[i + 4]]],
-    noSpace: (w: ArrayLike<number>, i: number): [string, PrintfArg[]] =>
-      ['pci dev %02x:%x bar %02x size %08x: no space for resource!\n', [slot(w[i]), fn(w[i]), w[i + 1], w[i + 2]]],
+interface EventFormat {
+  fmt: string;
+  args: ArgSource[];
+}
+
+// BAR lines, by the printf family of each version. Event words:
+// devfn, reg, size lo, size hi, value lo, value hi.
+const DEV = [slotOf(0), fnOf(0), word(1)];
+const BAR_FAMILIES: Record<'u32' | 'llx' | 'prillx', { bar: EventFormat; noSpace: EventFormat }> = {
+  // RELEASE-4.2.0: sizes and values are 32-bit
+  u32: {
+    bar: { fmt: 'pci dev %02x:%x bar %02x size %08x: %08x\n', args: [...DEV, word(2), word(4)] },
+    noSpace: { fmt: 'pci dev %02x:%x bar %02x size %08x: no space for resource!\n', args: [...DEV, word(2)] },
   },
-  // 4.3.0-rc5: a u64 size through %llx, which this printf prints as "lx"
-  // without consuming it, so the next %08x shows the size's low word
+  // 4.3.0-rc5: the u64 size goes through %llx, which this printf prints as
+  // "lx" without consuming it, so the %08x after it shows the size's low word
   llx: {
-    bar: (w: ArrayLike<number>, i: number): [string, PrintfArg[]] =>
-      ['pci dev %02x:%x bar %02x size %llx: %08x\n', [slot(w[i]), fn(w[i]), w[i + 1], w[i + 2], w[i + 3], w[i + 4]]],
-    noSpace: (w: ArrayLike<number>, i: number): [string, PrintfArg[]] =>
-      ['pci dev %02x:%x bar %02x size %llx: no space for resource!\n', [slot(w[i]), fn(w[i]), w[i + 1], w[i + 2], w[i + 3]]],
+    bar: { fmt: 'pci dev %02x:%x bar %02x size %llx: %08x\n', args: [...DEV, word(2), word(3), word(4)] },
+    noSpace: { fmt: 'pci dev %02x:%x bar %02x size %llx: no space for resource!\n', args: [...DEV, word(2), word(3)] },
   },
-  // d23749aaf7 (4.3): PRIllx, "%x%08x" over the high and low words
+  // d23749aaf7 (4.3): PRIllx is "%x%08x" over the high and low words
   prillx: {
-    bar: (w: ArrayLike<number>, i: number): [string, PrintfArg[]] =>
-      ['pci dev %02x:%x bar %02x size %x%08x: %x%08x\n', [slot(w[i]), fn(w[i]), w[i + 1], w[i + 3], w[i + 2], w[i + 5], w[i + 4]]],
-    noSpace: (w: ArrayLike<number>, i: number): [string, PrintfArg[]] =>
-      ['pci dev %02x:%x bar %02x size %x%08x: no space for resource!\n', [slot(w[i]), fn(w[i]), w[i + 1], w[i + 3], w[i + 2]]],
+    bar: { fmt: 'pci dev %02x:%x bar %02x size %x%08x: %x%08x\n', args: [...DEV, word(3), word(2), word(5), word(4)] },
+    noSpace: { fmt: 'pci dev %02x:%x bar %02x size %x%08x: no space for resource!\n', args: [...DEV, word(3), word(2)] },
   },
-} as const;
+};
 
-const BAR_FAMILY: Record<VersionName, keyof typeof BAR_FORMATS> = {
-  '4.2': '32',
+const BAR_FAMILY: Record<VersionName, keyof typeof BAR_FAMILIES> = {
+  '4.2': 'u32',
   '4.3-rc': 'llx',
   '4.3': 'prillx',
   '4.5': 'prillx',
@@ -48,46 +53,46 @@ const BAR_FAMILY: Record<VersionName, keyof typeof BAR_FORMATS> = {
   '4.21': 'prillx',
 };
 
-// 2d927fc41b (4.5) printed the new start with %lx and the size in decimal;
-// 1c4589280a (4.17) made both hex.
-const HOLE_SET_FORMAT: Partial<Record<VersionName, string>> = {
-  '4.5': 'pci_mem_start=0x%lx (was 0x%x) for mmio_hole_size=%lu\n',
-  '4.6': 'pci_mem_start=0x%lx (was 0x%x) for mmio_hole_size=%lu\n',
-  '4.19': 'pci_mem_start=0x%x (was 0x%x) for mmio_hole_size=0x%lx\n',
-  '4.21': 'pci_mem_start=0x%x (was 0x%x) for mmio_hole_size=0x%lx\n',
-};
-
+// 2d927fc41b (4.5) printed the new start with %lx and the size in decimal,
+// a 32-bit long; 1c4589280a (4.17) made both hex.
+const HOLE_SET_DECIMAL = 'pci_mem_start=0x%lx (was 0x%x) for mmio_hole_size=%lu\n';
+const HOLE_SET_HEX = 'pci_mem_start=0x%x (was 0x%x) for mmio_hole_size=0x%lx\n';
 const HOLE_START_DEFAULT = 0xf0000000;
 
-function formatterFor(version: VersionName, code: number): Formatter {
-  const bars = BAR_FORMATS[BAR_FAMILY[version]];
+function eventFormat(version: VersionName, code: number): EventFormat {
+  const bars = BAR_FAMILIES[BAR_FAMILY[version]];
   switch (code) {
     case L.EV_RELOCATE_SETTING:
-      return (w, i) => ['Relocating guest memory for lowmem MMIO space %s\n', [w[i] ? 'enabled' : 'disabled']];
+      return { fmt: 'Relocating guest memory for lowmem MMIO space %s\n', args: [choose(0, 'enabled', 'disabled')] };
     case L.EV_PLATFORM_CACHE:
-      return (w, i) => ['Xen platform PCI device BAR MTRR cache attribute set to %s\n', [w[i] ? 'UC' : 'WB']];
+      return { fmt: 'Xen platform PCI device BAR MTRR cache attribute set to %s\n', args: [choose(0, 'UC', 'WB')] };
     case L.EV_ISA_LINK:
-      return (w, i) => ['PCI-ISA link %u routed to IRQ%u\n', [w[i], w[i + 1]]];
+      return { fmt: 'PCI-ISA link %u routed to IRQ%u\n', args: [word(0), word(1)] };
     case L.EV_INTX:
-      return (w, i) => ['pci dev %02x:%x INT%c->IRQ%u\n', [slot(w[i]), fn(w[i]), 0x41 + w[i + 1] - 1, w[i + 2]]];
+      return { fmt: 'pci dev %02x:%x INT%c->IRQ%u\n', args: [slotOf(0), fnOf(0), (w, at) => 0x40 + w[at + 1], word(2)] };
     case L.EV_XENPCI_64BIT:
-      return (w, i) => ['xen platform pci dev %02x:%x unexpected MMIO 64bit BAR%u\n', [slot(w[i]), fn(w[i]), w[i + 1]]];
+      return { fmt: 'xen platform pci dev %02x:%x unexpected MMIO 64bit BAR%u\n', args: [slotOf(0), fnOf(0), word(1)] };
     case L.EV_XENPCI_OVERFLOW:
-      return (w, i) => ['xen platform pci dev %02x:%x BAR%u size %llx overflows low PCI hole\n', [slot(w[i]), fn(w[i]), w[i + 1], w[i + 2], w[i + 3]]];
+      // %llx again: prints "lx" and the size words are never read
+      return { fmt: 'xen platform pci dev %02x:%x BAR%u size %llx overflows low PCI hole\n', args: [slotOf(0), fnOf(0), word(1), word(2), word(3)] };
     case L.EV_XENPCI_BAR:
-      return (w, i) => ['pci dev %02x:%x bar %02x size %x%08x: 0%08x\n', [slot(w[i]), fn(w[i]), w[i + 1], w[i + 3], w[i + 2], w[i + 4]]];
+      return { fmt: 'pci dev %02x:%x bar %02x size %x%08x: 0%08x\n', args: [...DEV, word(3), word(2), word(4)] };
     case L.EV_HOLE_IGNORED:
-      return (w, i) => ['max_ram_below_4g=0x%x%08x too big for mmio_hole_size=0x%x%08x has been ignored.\n', [w[i + 1], w[i], w[i + 3], w[i + 2]]];
-    case L.EV_HOLE_SET: {
-      const fmt = HOLE_SET_FORMAT[version] ?? HOLE_SET_FORMAT['4.21']!;
-      return (w, i) => [fmt, [w[i], HOLE_START_DEFAULT, w[i + 1]]];
-    }
+      return {
+        fmt: 'max_ram_below_4g=0x%x%08x too big for mmio_hole_size=0x%x%08x has been ignored.\n',
+        args: [word(1), word(0), word(3), word(2)],
+      };
+    case L.EV_HOLE_SET:
+      return {
+        fmt: version === '4.5' || version === '4.6' ? HOLE_SET_DECIMAL : HOLE_SET_HEX,
+        args: [word(0), constant(HOLE_START_DEFAULT), word(1)], // (long) keeps the low word
+      };
     case L.EV_LOW_HOLE_SHORT:
-      return () => ['Low MMIO hole not large enough for all devices, relocating some BARs to 64-bit\n', []];
+      return { fmt: 'Low MMIO hole not large enough for all devices, relocating some BARs to 64-bit\n', args: [] };
     case L.EV_RAM_MOVED:
-      return (w, i) => ['Relocating 0x%x pages from %x%08x to %x%08x for lowmem MMIO hole\n', [w[i], w[i + 2], w[i + 1], w[i + 4], w[i + 3]]];
+      return { fmt: 'Relocating 0x%x pages from %x%08x to %x%08x for lowmem MMIO hole\n', args: [word(0), word(2), word(1), word(4), word(3)] };
     case L.EV_HIGH_BASE:
-      return (w, i) => ['%sRAM in high memory; setting high_mem resource base to %x%08x\n', [w[i] ? '' : 'No ', w[i + 2], w[i + 1]]];
+      return { fmt: '%sRAM in high memory; setting high_mem resource base to %x%08x\n', args: [choose(0, '', 'No '), word(2), word(1)] };
     case L.EV_BAR:
       return bars.bar;
     case L.EV_NO_SPACE:
@@ -97,30 +102,42 @@ function formatterFor(version: VersionName, code: number): Formatter {
   }
 }
 
-const cache = new Map<string, Formatter>();
+const compiled = new Map<VersionName, Line[]>();
 
-function formatter(version: VersionName, code: number): Formatter {
-  const key = `${version}/${code}`;
-  let f = cache.get(key);
-  if (!f) {
-    f = formatterFor(version, code);
-    cache.set(key, f);
+function linesFor(version: VersionName): Line[] {
+  let table = compiled.get(version);
+  if (!table) {
+    table = [];
+    for (let code = L.EV_RELOCATE_SETTING; code <= L.EV_NO_SPACE; code++) {
+      const { fmt, args } = eventFormat(version, code);
+      table[code] = compilePrintf(fmt, args);
+    }
+    compiled.set(version, table);
   }
-  return f;
+  return table;
 }
 
 /**
- * The lines pci_setup prints for `count` events starting at word `at`,
- * split on newlines as a serial console would show them.
+ * The lines pci_setup prints for `count` events starting at word `at`, as a
+ * serial console shows them (a message without a newline runs into the next).
  */
 export function formatEvents(version: VersionName, words: Uint32Array, at: number, count: number): string[] {
-  let text = '';
-  for (let e = 0; e < count; e++) {
-    const base = at + e * L.EVENT_WORDS;
-    const [fmt, args] = formatter(version, words[base])(words, base + 1);
-    text += hvmPrintf(fmt, args);
+  const table = linesFor(version);
+  const lines: string[] = [];
+  let pending = '';
+  for (let e = 0, base = at; e < count; e++, base += L.EVENT_WORDS) {
+    const line = table[words[base]];
+    if (!line) throw new Error(`engine produced unknown log event ${words[base]}`);
+    const text = pending + line(words, base + 1);
+    if (text.endsWith('\n')) {
+      const body = text.slice(0, -1);
+      if (body.includes('\n')) lines.push(...body.split('\n'));
+      else lines.push(body);
+      pending = '';
+    } else {
+      pending = text;
+    }
   }
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
+  if (pending) lines.push(...pending.split('\n'));
   return lines;
 }

@@ -2,22 +2,53 @@
 // is not C's: `long` is 32 bits (hvmloader is a 32-bit program), a 64-bit
 // argument occupies two argument words, and a conversion it does not know
 // is printed as its letter ("%llx" prints "lx" and consumes nothing).
-// Formats are compiled once into pieces; arguments are 32-bit words or strings.
+//
+// A format is compiled once into a function of the argument words, so the
+// hot path formats a line without building argument arrays.
 
-type Piece =
-  | { kind: 'text'; text: string }
-  | { kind: 'num'; conv: string; pad: number; zero: boolean }
-  | { kind: 'str'; pad: number; left: boolean }
-  | { kind: 'char' };
+export type PrintfArg = number | string;
+/** Where one argument comes from: the words of an event and its offset. */
+export type ArgSource = (words: ArrayLike<number>, at: number) => PrintfArg;
+type Part = (words: ArrayLike<number>, at: number) => string;
 
-const compiled = new Map<string, Piece[]>();
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 
-function compile(fmt: string): Piece[] {
-  const pieces: Piece[] = [];
+function numberPart(source: ArgSource, conv: string, pad: number, zero: boolean): Part {
+  const base = conv === 'o' ? 8 : conv === 'x' || conv === 'X' ? 16 : 10;
+  const fill = zero ? '0' : ' ';
+  return (w, at) => {
+    let value = Number(source(w, at)) >>> 0;
+    let sign = '';
+    if (conv === 'd' && value >= 0x80000000) {
+      sign = '-';
+      value = 0x100000000 - value;
+    }
+    let digits = value.toString(base);
+    if (conv === 'X') digits = digits.toUpperCase();
+    return sign + (digits.length < pad ? digits.padStart(pad, fill) : digits);
+  };
+}
+
+function stringPart(source: ArgSource, pad: number, left: boolean): Part {
+  return (w, at) => {
+    const s = String(source(w, at));
+    if (s.length >= pad) return s;
+    return left ? s.padEnd(pad, ' ') : s.padStart(pad, ' ');
+  };
+}
+
+const missing: ArgSource = () => 0;
+
+/** Compiles `fmt`; the n-th conversion takes its value from sources[n]. */
+export function compilePrintf(fmt: string, sources: readonly ArgSource[]): Part {
+  const parts: Part[] = [];
   let text = '';
+  let next = 0;
   const flush = () => {
-    if (text) pieces.push({ kind: 'text', text });
+    if (text) {
+      const t = text;
+      parts.push(() => t);
+    }
     text = '';
   };
   for (let i = 0; i < fmt.length; i++) {
@@ -37,55 +68,41 @@ function compile(fmt: string): Piece[] {
       zero = c === '0';
       for (pad = 0; isDigit(c); c = fmt[++i]) pad = pad * 10 + (c.charCodeAt(0) - 48);
     }
-    if (c === 'l') c = fmt[++i]; // long is the same width as int here
+    if (c === 'l') c = fmt[++i]; // long is as wide as int here
     if (c === 'd' || c === 'u' || c === 'o' || c === 'x' || c === 'X') {
       flush();
-      pieces.push({ kind: 'num', conv: c, pad, zero });
+      parts.push(numberPart(sources[next++] ?? missing, c, pad, zero));
     } else if (c === 's') {
       flush();
-      pieces.push({ kind: 'str', pad, left });
+      parts.push(stringPart(sources[next++] ?? missing, pad, left));
     } else if (c === 'c') {
       flush();
-      pieces.push({ kind: 'char' });
+      const source = sources[next++] ?? missing;
+      parts.push((w, at) => String.fromCharCode(Number(source(w, at)) & 0xff));
     } else if (c !== undefined) {
-      text += c; // unknown conversion: the character itself
+      text += c; // an unknown conversion prints its letter and takes no argument
     }
   }
   flush();
-  return pieces;
+  if (parts.length === 1) return parts[0];
+  return (w, at) => {
+    let out = '';
+    for (const part of parts) out += part(w, at);
+    return out;
+  };
 }
 
-export type PrintfArg = number | string;
+const cache = new Map<string, Part>();
 
+/** printf with explicit arguments: 32-bit words (numbers) and strings. */
 export function hvmPrintf(fmt: string, args: readonly PrintfArg[]): string {
-  let pieces = compiled.get(fmt);
-  if (!pieces) {
-    pieces = compile(fmt);
-    compiled.set(fmt, pieces);
+  let f = cache.get(fmt);
+  if (!f) {
+    // each conversion reads its own position of the argument list
+    const sources: ArgSource[] = [];
+    for (let n = 0; n < 16; n++) sources.push((w) => (w as unknown as PrintfArg[])[n] ?? 0);
+    f = compilePrintf(fmt, sources);
+    cache.set(fmt, f);
   }
-  let out = '';
-  let next = 0;
-  for (const p of pieces) {
-    if (p.kind === 'text') {
-      out += p.text;
-    } else if (p.kind === 'num') {
-      let value = Number(args[next++] ?? 0) >>> 0;
-      if (p.conv === 'd' && value >= 0x80000000) {
-        out += '-';
-        value = (0x100000000 - value) >>> 0;
-      }
-      const base = p.conv === 'o' ? 8 : p.conv === 'x' || p.conv === 'X' ? 16 : 10;
-      let digits = value.toString(base);
-      if (p.conv === 'X') digits = digits.toUpperCase();
-      if (digits.length < p.pad) digits = (p.zero ? '0' : ' ').repeat(p.pad - digits.length) + digits;
-      out += digits;
-    } else if (p.kind === 'str') {
-      const s = String(args[next++] ?? '');
-      const fill = s.length < p.pad ? ' '.repeat(p.pad - s.length) : '';
-      out += p.left ? s + fill : fill + s;
-    } else {
-      out += String.fromCharCode(Number(args[next++] ?? 0) & 0xff);
-    }
-  }
-  return out;
+  return f(args as unknown as ArrayLike<number>, 0);
 }

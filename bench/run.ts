@@ -1,0 +1,60 @@
+// Placement throughput, as ratios and rates. Run with `npm run bench`.
+//
+// The reference is hvmloader's own pci_setup compiled natively and run on a
+// simulated bus on this machine kind (figures from the project's issue):
+// about 11 us per typical bus (half of it printf) and 1.24 ms for the full bus.
+import { Bench } from 'tinybench';
+import { encode, parseBus, place, placeMany } from '../src/index.js';
+import { fullBus, typicalBus } from './buses.js';
+
+const NATIVE_TYPICAL_US = 11;
+const NATIVE_FULL_US = 1240;
+const BATCH = 1000;
+
+const typicalInput = typicalBus();
+const typical = parseBus(typicalInput);
+const fullInput = fullBus();
+const full = parseBus(fullInput);
+const batchInputs = Array.from({ length: BATCH }, (_, i) => typicalBus((['4.3', '4.6', '4.19', '4.21'] as const)[i % 4]));
+const batchBuses = batchInputs.map((b) => parseBus(b));
+const encoded = encode(batchBuses);
+
+const bench = new Bench({ time: 1500, warmupTime: 300 });
+// per task: how many bus placements one iteration performs, and the native time per placement
+const work: Record<string, { buses: number; nativeUs: number }> = {};
+function task(name: string, buses: number, nativeUs: number, fn: () => unknown) {
+  work[name] = { buses, nativeUs };
+  bench.add(name, fn);
+}
+
+task('typical bus: place(json) with log', 1, NATIVE_TYPICAL_US, () => place(typicalInput));
+task('typical bus: place(parsed) with log', 1, NATIVE_TYPICAL_US, () => place(typical));
+task('typical bus: place(parsed) no log', 1, NATIVE_TYPICAL_US, () => place(typical, { log: false }));
+task(`typical bus: placeMany(encoded x${BATCH})`, BATCH, NATIVE_TYPICAL_US, () => placeMany(encoded));
+task(`typical bus: placeMany(parsed x${BATCH}) incl. encoding`, BATCH, NATIVE_TYPICAL_US, () => placeMany(batchBuses));
+task(`typical bus: placeMany(encoded x${BATCH}) + read summaries`, BATCH, NATIVE_TYPICAL_US, () => {
+  const r = placeMany(encoded);
+  let unplaced = 0;
+  for (let i = 0; i < r.count; i++) unplaced += r.unplaced(i);
+  return unplaced;
+});
+task('full bus (1,792 BARs): place(json) with log', 1, NATIVE_FULL_US, () => place(fullInput));
+task('full bus (1,792 BARs): place(parsed) with log', 1, NATIVE_FULL_US, () => place(full));
+task('full bus (1,792 BARs): place(parsed) no log', 1, NATIVE_FULL_US, () => place(full, { log: false }));
+
+bench.runSync();
+
+const rows = bench.tasks.map((t) => {
+  const r = t.result as unknown as { latency?: { mean: number }; throughput?: { mean: number }; period?: number; hz?: number };
+  const meanMs = r.latency?.mean ?? r.period ?? NaN;
+  const { buses, nativeUs } = work[t.name];
+  const perBusUs = (meanMs * 1000) / buses;
+  return {
+    task: t.name,
+    'placements/s': Math.round((buses * 1000) / meanMs).toLocaleString('en-US'),
+    'us per bus': perBusUs < 10 ? perBusUs.toFixed(2) : perBusUs.toFixed(1),
+    'vs native hvmloader': `${(nativeUs / perBusUs).toFixed(2)}x`,
+  };
+});
+console.log(`node ${process.version}, ${rows.length} tasks; "vs native" > 1 means faster than hvmloader's own C`);
+console.table(rows);
