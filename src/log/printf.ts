@@ -2,9 +2,10 @@
 // is not C's: `long` is 32 bits (hvmloader is a 32-bit program), a 64-bit
 // argument occupies two argument words, and a conversion it does not know
 // is printed as its letter ("%llx" prints "lx" and consumes nothing).
-//
 // A format is compiled once into a function of the argument words, so the
 // hot path formats a line without building argument arrays.
+
+import { hex8, hex32 } from '../hex.js';
 
 export type PrintfArg = number | string;
 /** Where one argument comes from: the words of an event and its offset. */
@@ -16,6 +17,7 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '
 function numberPart(source: ArgSource, conv: string, pad: number, zero: boolean): Part {
   const base = conv === 'o' ? 8 : conv === 'x' || conv === 'X' ? 16 : 10;
   const fill = zero ? '0' : ' ';
+  if (conv === 'x' && zero && pad === 8) return (w, at) => hex8(Number(source(w, at)) >>> 0);
   return (w, at) => {
     let value = Number(source(w, at)) >>> 0;
     let sign = '';
@@ -23,7 +25,7 @@ function numberPart(source: ArgSource, conv: string, pad: number, zero: boolean)
       sign = '-';
       value = 0x100000000 - value;
     }
-    let digits = value.toString(base);
+    let digits = base === 16 ? hex32(value) : value.toString(base);
     if (conv === 'X') digits = digits.toUpperCase();
     return sign + (digits.length < pad ? digits.padStart(pad, fill) : digits);
   };
