@@ -2,6 +2,9 @@
 // Each phase cites the revision whose behaviour it reproduces; the behaviour
 // bits (versions.ts) select between the variants.
 //
+// Which variant of each phase runs is decided by the bus's behaviour bits
+// (layout.ts); src/versions.ts holds the table of versions and releases.
+//
 // Phases, in hvmloader's order:
 //   readSettings     xenstore keys and the lines they print
 //   routeIsaLinks    PCI-ISA link routing (the IRQs the INTx lines report)
@@ -17,7 +20,7 @@ import {
   rd, wr, rd64, wr64,
 } from "./memory";
 import {
-  BUS_VERSION, BUS_FLAGS, BUS_LOW_MEM_END, BUS_HIGH_MEM_END, BUS_MMIO_HOLE_SIZE,
+  BUS_BEHAVIOURS, BUS_FLAGS, BUS_LOW_MEM_END, BUS_HIGH_MEM_END, BUS_MMIO_HOLE_SIZE,
   BUS_PHYS_ADDR_BITS, BUS_N_RESERVED, BUS_N_DEVICES, BUS_HEADER_WORDS,
   FLAG_ALLOW_RELOCATE_SET, FLAG_ALLOW_RELOCATE, FLAG_MMIO_HOLE_SET,
   FLAG_PLATFORM_UC_SET, FLAG_PLATFORM_UC,
@@ -32,12 +35,9 @@ import {
   EV_RELOCATE_SETTING, EV_PLATFORM_CACHE, EV_ISA_LINK, EV_INTX, EV_XENPCI_64BIT,
   EV_XENPCI_OVERFLOW, EV_XENPCI_BAR, EV_HOLE_IGNORED, EV_HOLE_SET, EV_LOW_HOLE_SHORT,
   EV_RAM_MOVED, EV_HIGH_BASE, EV_BAR, EV_NO_SPACE,
+  B_ARITH32, B_ROM_PROBE, B_RELOCATE_KEY, B_BAR64_RC, B_BAR64_SUM, B_HIGH_FLOOR, B_MMIO_HOLE,
+  B_RMRR_START, B_RMRR_SKIP_ONCE, B_RMRR_SKIP_EACH, B_HUGE_BAR, B_PLATFORM_BAR,
 } from "./layout";
-import {
-  behaviours, B_ARITH32, B_SIZE_UPPER, B_SKIP_AFTER_MASK, B_ROM_PROBE, B_RELOCATE_KEY,
-  B_BAR64_RC, B_BAR64_SUM, B_HIGH_FLOOR, B_MMIO_HOLE, B_RMRR_START, B_RMRR_SKIP_ONCE,
-  B_RMRR_SKIP_EACH, B_HUGE_BAR, B_PLATFORM_BAR,
-} from "./versions";
 
 // ---- platform constants (tools/firmware/hvmloader/config.h, pci_regs.h) ------
 const HOLE_START_DEFAULT: u32 = 0xf0000000; // PCI_MEM_START / HVM_BELOW_4G_MMIO_START
@@ -684,7 +684,7 @@ function isaBridgePresent(nDevices: u32): bool {
 // Returns the number of words written.
 export function placeBus(busAt: usize, out: usize): u32 {
   bus = busAt;
-  beh = behaviours(rd(bus, BUS_VERSION));
+  beh = rd(bus, BUS_BEHAVIOURS);
   flags = rd(bus, BUS_FLAGS);
   nReserved = rd(bus, BUS_N_RESERVED);
   const nDevices = rd(bus, BUS_N_DEVICES);

@@ -8,7 +8,6 @@ import { BUS_WORDS } from "./layout";
 
 export * from "./layout";
 export { MAX_DEVICES, MAX_ENTRIES } from "./engine";
-export { VERSION_COUNT } from "./versions";
 
 const scratchBase: usize = (__heap_base + 15) & ~(<usize>15);
 const inputBase: usize = scratchBase + <usize>SCRATCH_WORDS * 4;

@@ -5,7 +5,7 @@
 
 // ---- input: one bus record ------------------------------------------------
 export const BUS_WORDS: u32 = 0; // total words of this record, header included
-export const BUS_VERSION: u32 = 1; // version code, see versions.ts
+export const BUS_BEHAVIOURS: u32 = 1; // B_* bits below
 export const BUS_FLAGS: u32 = 2; // FLAG_* below
 export const BUS_LOW_MEM_END: u32 = 3; // u64
 export const BUS_HIGH_MEM_END: u32 = 5; // u64
@@ -101,3 +101,40 @@ export const EV_NO_SPACE: u32 = 14; // devfn, reg, size lo, hi
 // ---- batch framing -----------------------------------------------------------
 // Input: the bus records back to back. Output: an offset table (one word per
 // bus, in words from the output start) followed by the result records.
+
+// ---- behaviours ------------------------------------------------------------
+// Which of hvmloader's behaviours a bus is placed with. src/versions.ts says
+// which version (and Xen release) has which; the engine reads only the bits.
+// 4.2 keeps sizes, bases and the MMIO total in 32-bit variables: it sizes
+// only the low register of a 64-bit BAR and skips a BAR only when its raw
+// read-back is 0 (later versions, when the masked size is 0).
+export const B_ARITH32: u32 = 1 << 0;
+// 4.6 on: the ROM is probed with its own mask and the enable bit clear.
+export const B_ROM_PROBE: u32 = 1 << 3;
+// 4.3 on: hvmloader/allow-memory-relocate is read; the hole stops growing at RAM.
+export const B_RELOCATE_KEY: u32 = 1 << 4;
+// 4.3-rc: 64-bit relocation wanted whenever the hole did not reach 2 GiB, and
+// only for BARs over 512 MiB, judged against a running "MMIO left" count.
+export const B_BAR64_RC: u32 = 1 << 5;
+// 4.3 on: 64-bit relocation when the MMIO total exceeds the hole.
+export const B_BAR64_SUM: u32 = 1 << 6;
+// 4.3 on: the high window starts at 4 GiB at least; relocation is logged.
+export const B_HIGH_FLOOR: u32 = 1 << 7;
+// 4.5 on: platform/mmio_hole_size; pci_hi_mem_start/end are tracked.
+export const B_MMIO_HOLE: u32 = 1 << 8;
+// 4.6 on: a hole overlapping a reserved range falls back to start at RAM's end.
+export const B_RMRR_START: u32 = 1 << 9;
+// 4.6: the next reserved range is found once and only advanced on a skip.
+export const B_RMRR_SKIP_ONCE: u32 = 1 << 10;
+// ecc607b185 (4.10 on): the next reserved range is looked up afresh for every BAR.
+export const B_RMRR_SKIP_EACH: u32 = 1 << 11;
+// 57acad12a0 (4.19; 4.17.4, 4.18.1): 64-bit BARs over 1 GiB always go high,
+// outside the MMIO total.
+export const B_HUGE_BAR: u32 = 1 << 12;
+// 22650d6054 (4.21): with the platform BAR not UC, it goes to the top of the
+// hole during the scan.
+export const B_PLATFORM_BAR: u32 = 1 << 13;
+// 4.3-rc logs BAR sizes through %llx (printed as "lx"); log formatting only.
+export const B_LOG_LLX: u32 = 1 << 14;
+// 1c4589280a (4.17): the mmio_hole line prints hex; log formatting only.
+export const B_LOG_HOLE_HEX: u32 = 1 << 15;

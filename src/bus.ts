@@ -31,6 +31,8 @@ export interface Device {
 export interface Bus {
   description?: string; // the file's own note of what it shows, if any
   hvmloader: VersionName;
+  /** Behaviour bits to place with instead of the version's (a Xen release with backports). */
+  behaviours?: number;
   lowMemEnd: bigint;
   highMemEnd: bigint;
   allowMemoryRelocate?: boolean;
@@ -397,9 +399,11 @@ export function parseBus(input: unknown, source?: string): Bus {
  * The same bus for another hvmloader version. Rechecks what depends on the
  * version (the reserved area 4.6 and later BUG on); throws BusError.
  */
-export function withVersion(bus: Bus, version: VersionName, source?: string): Bus {
-  if (bus.hvmloader === version) return bus;
+export function withVersion(bus: Bus, version: VersionName, source?: string, behaviours?: number): Bus {
+  if (bus.hvmloader === version && bus.behaviours === behaviours) return bus;
   const copy: Bus = { ...bus, hvmloader: version };
+  if (behaviours === undefined) delete copy.behaviours;
+  else copy.behaviours = behaviours;
   const c = new Checker();
   const paths = new Map(bus.devices.map((d, i) => [d, `devices[${i}]`]));
   checkHvmloaderStops(c, copy, paths);

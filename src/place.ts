@@ -4,7 +4,7 @@
 import { isBus, parseBus, type Bus } from './bus.js';
 import type { BusInput, PlacementResult } from './contract.js';
 import { decodeResult } from './engine/decode.js';
-import { encodeBuses, type EncodedBuses } from './engine/encode.js';
+import { behavioursOf, encodeBuses, type EncodedBuses } from './engine/encode.js';
 import * as L from './engine/layout.js';
 import { runBatch } from './engine/wasm.js';
 import { join64 } from './hex.js';
@@ -18,7 +18,7 @@ export interface PlaceOptions {
 export function place(bus: BusInput | Bus, options: PlaceOptions = {}): PlacementResult {
   const checked = parseBus(bus);
   const out = runBatch(encodeBuses([checked]), options.log ?? true);
-  return decodeResult(checked.hvmloader, out, out[0], options);
+  return decodeResult(checked.hvmloader, behavioursOf(checked), out, out[0], options);
 }
 
 /** The numbers most sweeps need, read straight from the engine's output. */
@@ -37,12 +37,14 @@ export class Placements implements Iterable<PlacementResult> {
   readonly count: number;
   readonly #out: Uint32Array;
   readonly #versions: EncodedBuses['versions'];
+  readonly #behaviours: EncodedBuses['behaviours'];
   readonly #log: boolean;
 
   constructor(batch: EncodedBuses, out: Uint32Array, log: boolean) {
     this.count = batch.count;
     this.#out = out;
     this.#versions = batch.versions;
+    this.#behaviours = batch.behaviours;
     this.#log = log;
   }
 
@@ -53,7 +55,8 @@ export class Placements implements Iterable<PlacementResult> {
 
   /** The full contract result of bus i (log lines only if placeMany asked for them). */
   result(i: number): PlacementResult {
-    return decodeResult(this.#versions[i], this.#out, this.#record(i), { log: this.#log });
+    const at = this.#record(i);
+    return decodeResult(this.#versions[i], this.#behaviours[i], this.#out, at, { log: this.#log });
   }
 
   summary(i: number): PlacementSummary {

@@ -1,8 +1,9 @@
-// The hvmloader versions the engine reproduces, by the name the contract uses.
-// The placement behaviours of each live in assembly/versions.ts; this table
-// holds what the TypeScript side needs: the engine's code for the version,
-// the source revision it was read from, the reserved area that makes its
-// memory-map setup BUG, and a one-line account of what changed.
+// The hvmloader versions the engine reproduces, by the name the contract uses:
+// one row per version with its behaviour bits (src/engine/layout.ts B_*, read
+// by the engine's phases), the source revision it was read from, the reserved
+// area its memory-map setup BUGs on, and a one-line account of what changed.
+
+import * as B from './engine/layout.js';
 
 export const VERSION_NAMES = ['4.2', '4.3-rc', '4.3', '4.5', '4.6', '4.19', '4.21'] as const;
 export type VersionName = (typeof VERSION_NAMES)[number];
@@ -10,17 +11,22 @@ export const DEFAULT_VERSION: VersionName = '4.21';
 
 export interface VersionInfo {
   name: VersionName;
-  code: number; // V_* in assembly/versions.ts
+  behaviours: number; // B_* bits
   revision: string; // the xen.git tag whose pci.c this reproduces
   // memory_map_setup() BUGs on a reserved range inside this area (4.6 on)
   dynamicReservedArea?: { start: bigint; end: bigint };
   changes: string;
 }
 
+// Rows that later versions and releases build on
+export const V4_3 = B.B_RELOCATE_KEY | B.B_BAR64_SUM | B.B_HIGH_FLOOR;
+export const V4_6 = V4_3 | B.B_MMIO_HOLE | B.B_ROM_PROBE | B.B_RMRR_START | B.B_RMRR_SKIP_ONCE;
+export const V4_10 = (V4_6 & ~B.B_RMRR_SKIP_ONCE) | B.B_RMRR_SKIP_EACH;
+
 export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   '4.2': {
     name: '4.2',
-    code: 0,
+    behaviours: B.B_ARITH32,
     revision: 'RELEASE-4.2.0',
     changes:
       'Grows the hole by doubling down to 2 GiB and moves any RAM it covers above 4 GiB; ' +
@@ -28,7 +34,7 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.3-rc': {
     name: '4.3-rc',
-    code: 1,
+    behaviours: B.B_BAR64_RC | B.B_LOG_LLX,
     revision: '4.3.0-rc5',
     changes:
       'Sizes 64-bit BARs fully and has a 64-bit placement path, but its trigger is broken: relocation is ' +
@@ -37,7 +43,7 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.3': {
     name: '4.3',
-    code: 2,
+    behaviours: V4_3,
     revision: 'RELEASE-4.3.0',
     changes:
       'The "relocate devices rather than memory" series: reads hvmloader/allow-memory-relocate (default 1) and, ' +
@@ -46,7 +52,7 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.5': {
     name: '4.5',
-    code: 3,
+    behaviours: V4_3 | B.B_MMIO_HOLE,
     revision: 'RELEASE-4.5.0',
     changes:
       'platform/mmio_hole_size sets the hole directly (ignored if smaller than the default 256 MiB); ' +
@@ -54,7 +60,7 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.6': {
     name: '4.6',
-    code: 4,
+    behaviours: V4_6,
     revision: 'RELEASE-4.6.0',
     dynamicReservedArea: { start: 0xfc001000n, end: 0xfe000000n },
     changes:
@@ -63,7 +69,7 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.19': {
     name: '4.19',
-    code: 5,
+    behaviours: V4_10 | B.B_LOG_HOLE_HEX | B.B_HUGE_BAR,
     revision: 'RELEASE-4.19.0',
     dynamicReservedArea: { start: 0xfc100000n, end: 0xfe000000n },
     changes:
@@ -72,7 +78,7 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.21': {
     name: '4.21',
-    code: 6,
+    behaviours: V4_10 | B.B_LOG_HOLE_HEX | B.B_HUGE_BAR | B.B_PLATFORM_BAR,
     revision: 'RELEASE-4.21.0',
     dynamicReservedArea: { start: 0xfc100000n, end: 0xfe000000n },
     changes:

@@ -14,8 +14,8 @@ export interface DecodeOptions {
   log?: boolean;
 }
 
-/** The contract result of the record at word `at` of the engine output. */
-export function decodeResult(version: VersionName, words: Uint32Array, at: number, options: DecodeOptions = {}): PlacementResult {
+/** The contract result of the record at word `at` of the engine output, placed with `behaviours`. */
+export function decodeResult(version: VersionName, behaviours: number, words: Uint32Array, at: number, options: DecodeOptions = {}): PlacementResult {
   const nBars = words[at + L.RES_N_BARS];
   const bars: PlacedBar[] = new Array(nBars);
   let p = at + L.RES_HEADER_WORDS;
@@ -53,6 +53,6 @@ export function decodeResult(version: VersionName, words: Uint32Array, at: numbe
     },
     bar64Relocate: words[at + L.RES_BAR64_RELOCATE] !== 0,
     bars,
-    log: options.log === false ? [] : formatEvents(version, words, p, words[at + L.RES_N_EVENTS]),
+    log: options.log === false ? [] : formatEvents(behaviours, words, p, words[at + L.RES_N_EVENTS]),
   };
 }

@@ -7,6 +7,11 @@ import * as L from './layout.js';
 
 const TYPE_CODE = { mem32: L.TYPE_MEM32, mem64: L.TYPE_MEM64, io: L.TYPE_IO, rom: L.TYPE_ROM } as const;
 
+/** The behaviour bits a bus is placed with. */
+export function behavioursOf(bus: Bus): number {
+  return bus.behaviours ?? VERSIONS[bus.hvmloader].behaviours;
+}
+
 /** Words one bus takes as a record. */
 export function busWords(bus: Bus): number {
   let bars = 0;
@@ -45,7 +50,7 @@ export function encodeBus(bus: Bus, words: Uint32Array, at: number): number {
   let nBars = 0;
   for (const d of bus.devices) nBars += d.bars.length;
 
-  words[at + L.BUS_VERSION] = VERSIONS[bus.hvmloader].code;
+  words[at + L.BUS_BEHAVIOURS] = behavioursOf(bus);
   words[at + L.BUS_FLAGS] = flags;
   put64(words, at + L.BUS_LOW_MEM_END, bus.lowMemEnd);
   put64(words, at + L.BUS_HIGH_MEM_END, bus.highMemEnd);
@@ -102,6 +107,7 @@ export interface EncodedBuses {
   readonly words: Uint32Array; // the records back to back
   readonly count: number;
   readonly versions: readonly Bus['hvmloader'][];
+  readonly behaviours: readonly number[];
   readonly resultWords: number; // output bound, offset table included
 }
 
@@ -115,5 +121,5 @@ export function encodeBuses(buses: readonly Bus[]): EncodedBuses {
   const words = new Uint32Array(total);
   let at = 0;
   for (const b of buses) at = encodeBus(b, words, at);
-  return { words, count: buses.length, versions: buses.map((b) => b.hvmloader), resultWords };
+  return { words, count: buses.length, versions: buses.map((b) => b.hvmloader), behaviours: buses.map(behavioursOf), resultWords };
 }

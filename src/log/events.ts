@@ -5,7 +5,6 @@
 
 import * as L from '../engine/layout.js';
 import { compilePrintf, type ArgSource } from './printf.js';
-import type { VersionName } from '../versions.js';
 
 type Line = (words: ArrayLike<number>, at: number) => string;
 
@@ -43,15 +42,10 @@ const BAR_FAMILIES: Record<'u32' | 'llx' | 'prillx', { bar: EventFormat; noSpace
   },
 };
 
-const BAR_FAMILY: Record<VersionName, keyof typeof BAR_FAMILIES> = {
-  '4.2': 'u32',
-  '4.3-rc': 'llx',
-  '4.3': 'prillx',
-  '4.5': 'prillx',
-  '4.6': 'prillx',
-  '4.19': 'prillx',
-  '4.21': 'prillx',
-};
+function barFamily(behaviours: number): keyof typeof BAR_FAMILIES {
+  if (behaviours & L.B_ARITH32) return 'u32';
+  return behaviours & L.B_LOG_LLX ? 'llx' : 'prillx';
+}
 
 // 2d927fc41b (4.5) printed the new start with %lx and the size in decimal,
 // a 32-bit long; 1c4589280a (4.17) made both hex.
@@ -59,8 +53,8 @@ const HOLE_SET_DECIMAL = 'pci_mem_start=0x%lx (was 0x%x) for mmio_hole_size=%lu\
 const HOLE_SET_HEX = 'pci_mem_start=0x%x (was 0x%x) for mmio_hole_size=0x%lx\n';
 const HOLE_START_DEFAULT = 0xf0000000;
 
-function eventFormat(version: VersionName, code: number): EventFormat {
-  const bars = BAR_FAMILIES[BAR_FAMILY[version]];
+function eventFormat(behaviours: number, code: number): EventFormat {
+  const bars = BAR_FAMILIES[barFamily(behaviours)];
   switch (code) {
     case L.EV_RELOCATE_SETTING:
       return { fmt: 'Relocating guest memory for lowmem MMIO space %s\n', args: [choose(0, 'enabled', 'disabled')] };
@@ -84,7 +78,7 @@ function eventFormat(version: VersionName, code: number): EventFormat {
       };
     case L.EV_HOLE_SET:
       return {
-        fmt: version === '4.5' || version === '4.6' ? HOLE_SET_DECIMAL : HOLE_SET_HEX,
+        fmt: behaviours & L.B_LOG_HOLE_HEX ? HOLE_SET_HEX : HOLE_SET_DECIMAL,
         args: [word(0), constant(HOLE_START_DEFAULT), word(1)], // (long) keeps the low word
       };
     case L.EV_LOW_HOLE_SHORT:
@@ -102,17 +96,17 @@ function eventFormat(version: VersionName, code: number): EventFormat {
   }
 }
 
-const compiled = new Map<VersionName, Line[]>();
+const compiled = new Map<number, Line[]>();
 
-function linesFor(version: VersionName): Line[] {
-  let table = compiled.get(version);
+function linesFor(behaviours: number): Line[] {
+  let table = compiled.get(behaviours);
   if (!table) {
     table = [];
     for (let code = L.EV_RELOCATE_SETTING; code <= L.EV_NO_SPACE; code++) {
-      const { fmt, args } = eventFormat(version, code);
+      const { fmt, args } = eventFormat(behaviours, code);
       table[code] = compilePrintf(fmt, args);
     }
-    compiled.set(version, table);
+    compiled.set(behaviours, table);
   }
   return table;
 }
@@ -121,8 +115,8 @@ function linesFor(version: VersionName): Line[] {
  * The lines pci_setup prints for `count` events starting at word `at`, as a
  * serial console shows them (a message without a newline runs into the next).
  */
-export function formatEvents(version: VersionName, words: Uint32Array, at: number, count: number): string[] {
-  const table = linesFor(version);
+export function formatEvents(behaviours: number, words: Uint32Array, at: number, count: number): string[] {
+  const table = linesFor(behaviours);
   const lines: string[] = [];
   let pending = '';
   for (let e = 0, base = at; e < count; e++, base += L.EVENT_WORDS) {
