@@ -1,0 +1,266 @@
+// A guest's configuration, read from xl.cfg or from a JSON/YAML guest file
+// with the same keys. Only what shapes the PCI bus and the memory layout is
+// interpreted; every other key is kept (and reported as ignored). Wrong
+// values are refused with the key, the value and what is allowed.
+
+import { parseDocument } from 'yaml';
+import { InputError, type InputIssue } from '../errors.js';
+import { parseXlConfig, type XlValue } from './xlcfg.js';
+
+export type DeviceModel = 'qemu-xen' | 'qemu-xen-traditional';
+export const DEVICE_MODELS: readonly DeviceModel[] = ['qemu-xen', 'qemu-xen-traditional'];
+
+export interface PciSpec {
+  /** Host address as written, normalised to DDDD:BB:DD.F. */
+  bdf: string;
+  /** Guest slot asked for with @VSLOT or vslot=, if any. */
+  vslot?: number;
+  options: Record<string, string>;
+  text: string;
+}
+
+export interface VifSpec {
+  model?: string;
+  type?: string;
+  text: string;
+}
+
+export interface UsbCtrlSpec {
+  type?: string;
+  version?: number;
+  ports?: number;
+}
+
+export interface GuestConfig {
+  source: string;
+  name?: string;
+  type: 'hvm' | 'pv' | 'pvh';
+  memoryMiB: number;
+  maxmemMiB: number;
+  videoramMiB?: number;
+  vga?: 'stdvga' | 'cirrus' | 'none' | 'qxl';
+  deviceModel?: DeviceModel;
+  stubdomain: boolean;
+  mmioHoleMiB?: number;
+  pci: PciSpec[];
+  vifs: VifSpec[];
+  usb: boolean;
+  usbdevice: string[];
+  usbctrl: UsbCtrlSpec[];
+  bios?: 'rombios' | 'seabios' | 'ovmf';
+  xenPlatformPci: boolean;
+  /** Keys present in the file that do not shape the bus. */
+  otherKeys: string[];
+}
+
+const KNOWN = new Set([
+  'type', 'builder', 'name', 'memory', 'maxmem', 'videoram', 'vga', 'stdvga', 'device_model_version',
+  'device_model_stubdomain_override', 'mmio_hole', 'pci', 'vif', 'usb', 'usbdevice', 'usbctrl', 'bios',
+  'xen_platform_pci',
+]);
+
+class Reader {
+  readonly issues: InputIssue[] = [];
+  constructor(
+    readonly values: Map<string, XlValue>,
+    readonly source: string,
+  ) {}
+
+  where(key: string): string {
+    const v = this.values.get(key);
+    return v ? `${this.source}:${v.line} ${key}` : `${this.source} ${key}`;
+  }
+
+  fail(key: string, message: string): void {
+    this.issues.push({ path: this.where(key), message });
+  }
+
+  string(key: string): string | undefined {
+    const v = this.values.get(key);
+    if (!v) return undefined;
+    if (v.kind !== 'string') {
+      this.fail(key, 'expected a single value, not a list');
+      return undefined;
+    }
+    return v.value;
+  }
+
+  /** A whole number as xl reads one (strtol with base 0: 0x hex, 0 octal). */
+  number(key: string, lo: number, hi: number, what: string): number | undefined {
+    const text = this.string(key);
+    if (text === undefined) return undefined;
+    const t = text.trim();
+    let n = NaN;
+    if (/^0[xX][0-9a-fA-F]+$/.test(t)) n = parseInt(t, 16);
+    else if (/^0[0-7]+$/.test(t)) n = parseInt(t, 8);
+    else if (/^(0|[1-9][0-9]*)$/.test(t)) n = Number(t);
+    if (!Number.isSafeInteger(n)) {
+      this.fail(key, `${JSON.stringify(text)} is not a whole number; ${what}`);
+      return undefined;
+    }
+    if (n < lo || n > hi) {
+      this.fail(key, `${n} is out of range; ${what}`);
+      return undefined;
+    }
+    return n;
+  }
+
+  boolean(key: string): boolean | undefined {
+    const text = this.string(key);
+    if (text === undefined) return undefined;
+    if (/^(1|true|yes|on)$/i.test(text.trim())) return true;
+    if (/^(0|false|no|off)$/i.test(text.trim())) return false;
+    this.fail(key, `${JSON.stringify(text)} is not a boolean; use 1 or 0`);
+    return undefined;
+  }
+
+  choice<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    const text = this.string(key);
+    if (text === undefined) return undefined;
+    if ((allowed as readonly string[]).includes(text)) return text as T;
+    this.fail(key, `${JSON.stringify(text)} is not allowed; use one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+    return undefined;
+  }
+
+  list(key: string): string[] {
+    const v = this.values.get(key);
+    if (!v) return [];
+    if (v.kind === 'string') return [v.value]; // xl also takes a lone string for a one-item list
+    const out: string[] = [];
+    v.items.forEach((item, i) => {
+      if (item.kind === 'string') out.push(item.value);
+      else this.fail(key, `item ${i + 1} is a list; expected a string`);
+    });
+    return out;
+  }
+}
+
+/** Splits "a=1,b=2" into options, trimming spaces as xl does. */
+function options(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const p = part.trim();
+    if (!p) continue;
+    const eq = p.indexOf('=');
+    if (eq < 0) out[p] = '';
+    else out[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+// xl-pci-configuration(5): [DDDD:]BB:DD.F[@VSLOT][,KEY=VALUE...]
+const BDF = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])(?:@([0-9a-fA-F]{1,2}))?$/;
+
+function parsePci(r: Reader, text: string, index: number): PciSpec | undefined {
+  const [first, ...rest] = text.split(',');
+  const opts = options(rest.join(','));
+  let head = first.trim();
+  if (!head.includes(':') && opts.bdf) head = opts.bdf; // bdf=... form
+  const m = BDF.exec(head);
+  if (!m) {
+    r.fail('pci', `item ${index + 1} ${JSON.stringify(text)}: expected a host address like "0000:03:00.0" (optionally @VSLOT and ,key=value options)`);
+    return undefined;
+  }
+  const [, domain, bus, dev, fn, at] = m;
+  const bdf = `${(domain ?? '0').padStart(4, '0')}:${bus.padStart(2, '0')}:${dev.padStart(2, '0')}.${fn}`.toLowerCase();
+  const vslotText = at ?? opts.vslot;
+  let vslot: number | undefined;
+  if (vslotText !== undefined) {
+    vslot = parseInt(vslotText.replace(/^0x/i, ''), 16);
+    if (!Number.isInteger(vslot) || vslot < 0 || vslot > 31) {
+      r.fail('pci', `item ${index + 1}: guest slot ${JSON.stringify(vslotText)} is not 0-1f`);
+      return undefined;
+    }
+  }
+  return { bdf, vslot, options: opts, text };
+}
+
+function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
+  const r = new Reader(values, source);
+  // `type` wins; older files say builder="hvm"; without either xl builds PV
+  const builder = r.choice('builder', ['hvm', 'generic'] as const);
+  const type = r.choice('type', ['hvm', 'pv', 'pvh'] as const) ?? (builder === 'hvm' ? 'hvm' : 'pv');
+  const memoryMiB = r.number('memory', 1, 1 << 24, 'memory is in MiB, e.g. memory = 4096') ?? 128;
+  const maxmemMiB = r.number('maxmem', 1, 1 << 24, 'maxmem is in MiB and at least memory') ?? memoryMiB;
+  if (values.has('maxmem') && maxmemMiB < memoryMiB) r.fail('maxmem', `${maxmemMiB} is below memory (${memoryMiB}); maxmem must be at least memory`);
+  const videoramMiB = r.number('videoram', 1, 1 << 12, 'videoram is in MiB, e.g. videoram = 16');
+  let vga = r.choice('vga', ['stdvga', 'cirrus', 'none', 'qxl'] as const);
+  const stdvga = r.boolean('stdvga');
+  if (vga === undefined && stdvga !== undefined) vga = stdvga ? 'stdvga' : 'cirrus';
+  const deviceModel = r.choice('device_model_version', ['qemu-xen', 'qemu-xen-traditional'] as const);
+  const stubdomain = r.boolean('device_model_stubdomain_override') ?? false;
+  const mmioHoleMiB = r.number('mmio_hole', 1, 4096, 'mmio_hole is in MiB, e.g. mmio_hole = 1024');
+  const pci = r
+    .list('pci')
+    .map((t, i) => parsePci(r, t, i))
+    .filter((p): p is PciSpec => p !== undefined);
+  const seen = new Set<string>();
+  for (const p of pci) {
+    if (seen.has(p.bdf)) r.fail('pci', `${p.bdf} is listed twice`);
+    seen.add(p.bdf);
+  }
+  const vifs = r.list('vif').map((t) => {
+    const o = options(t);
+    return { model: o.model, type: o.type, text: t };
+  });
+  const usbctrl = r.list('usbctrl').map((t) => {
+    const o = options(t);
+    return { type: o.type, version: o.version ? Number(o.version) : undefined, ports: o.ports ? Number(o.ports) : undefined };
+  });
+  const config: GuestConfig = {
+    source,
+    name: r.string('name'),
+    type,
+    memoryMiB,
+    maxmemMiB,
+    videoramMiB,
+    vga,
+    deviceModel,
+    stubdomain,
+    mmioHoleMiB,
+    pci,
+    vifs,
+    usb: r.boolean('usb') ?? false,
+    usbdevice: r.list('usbdevice'),
+    usbctrl,
+    bios: r.choice('bios', ['rombios', 'seabios', 'ovmf'] as const),
+    xenPlatformPci: r.boolean('xen_platform_pci') ?? true,
+    otherKeys: [...values.keys()].filter((k) => !KNOWN.has(k)),
+  };
+  if (r.issues.length) throw new InputError(r.issues);
+  return config;
+}
+
+/** Reads an xl.cfg file's text. */
+export function readXlGuest(text: string, source = 'guest.cfg'): GuestConfig {
+  return interpret(parseXlConfig(text, source).values, source);
+}
+
+function toXlValue(value: unknown, key: string, source: string, line: number): XlValue {
+  if (typeof value === 'string') return { kind: 'string', value, line, quoted: true };
+  if (typeof value === 'number' || typeof value === 'bigint') return { kind: 'string', value: String(value), line, quoted: false };
+  if (typeof value === 'boolean') return { kind: 'string', value: value ? '1' : '0', line, quoted: false };
+  if (Array.isArray(value)) return { kind: 'list', items: value.map((v) => toXlValue(v, key, source, line)), line };
+  throw new InputError([{ path: `${source} ${key}`, message: 'expected a string, a number, a boolean or a list' }]);
+}
+
+/** Reads a JSON or YAML guest file: the xl.cfg keys as an object. */
+export function readGuestDocument(text: string, source = 'guest.yaml'): GuestConfig {
+  const doc = parseDocument(text, { intAsBigInt: true, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new InputError(doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0].line ?? 0}`, message: e.message.split('\n')[0] })));
+  }
+  const obj = doc.toJS();
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new InputError([{ path: source, message: 'a guest file is an object of xl.cfg keys, e.g. {"type": "hvm", "memory": 4096}' }]);
+  }
+  const values = new Map<string, XlValue>();
+  for (const [key, value] of Object.entries(obj)) values.set(key, toXlValue(value, key, source, 0));
+  return interpret(values, source);
+}
+
+/** xl.cfg, or JSON/YAML when the file name or the text says so. */
+export function readGuest(text: string, source: string): GuestConfig {
+  if (/\.(json|ya?ml)$/i.test(source) || /^\s*[{-]/.test(text)) return readGuestDocument(text, source);
+  return readXlGuest(text, source);
+}
