@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BusError, formatPath, type InputIssue } from './errors.js';
 import { hex } from './hex.js';
 import type { BarType, BusInput } from './contract.js';
-import { DEFAULT_VERSION, VERSIONS, VERSION_NAMES, type VersionName } from './versions.js';
+import { DEFAULT_VERSION, VERSIONS, VERSION_NAMES, type HvmloaderProfile, type VersionName } from './versions.js';
 
 export interface Bar {
   index: number; // 0..5; 6 is the expansion ROM
@@ -31,8 +31,8 @@ export interface Device {
 export interface Bus {
   description?: string; // the file's own note of what it shows, if any
   hvmloader: VersionName;
-  /** Behaviour bits to place with instead of the version's (a Xen release with backports). */
-  behaviours?: number;
+  /** Placed as this build instead of the version's own (a Xen release with backports). */
+  profile?: HvmloaderProfile;
   lowMemEnd: bigint;
   highMemEnd: bigint;
   allowMemoryRelocate?: boolean;
@@ -270,11 +270,12 @@ function checkHvmloaderStops(c: Checker, bus: Bus, devicePaths: Map<Device, stri
       c.fail(path, `a class 0x0680 function must be the PIIX4 ACPI PM 8086:7113 (hvmloader ASSERTs it and would stop); this one is ${id(d.vendorId)}:${id(d.deviceId)} — give it another class code`);
     }
   }
-  const area = VERSIONS[bus.hvmloader].dynamicReservedArea;
+  const area = profileOf(bus).dynamicReservedArea;
+  const label = profileOf(bus).label;
   if (area) {
     bus.reserved.forEach((r, i) => {
       if (r.start + r.size > area.start && r.start < area.end) {
-        c.fail(`reserved[${i}]`, `${hex(r.start)}+${hex(r.size)} overlaps hvmloader ${bus.hvmloader}'s own reserved area ${hex(area.start)}-${hex(area.end)}; it would BUG while building the memory map ("Fail to setup memory map due to conflict on dynamic reserved memory range")`);
+        c.fail(`reserved[${i}]`, `${hex(r.start)}+${hex(r.size)} overlaps hvmloader ${label}'s own reserved area ${hex(area.start)}-${hex(area.end)}; it would BUG while building the memory map ("Fail to setup memory map due to conflict on dynamic reserved memory range")`);
       }
     });
   }
@@ -395,15 +396,23 @@ export function parseBus(input: unknown, source?: string): Bus {
   return bus;
 }
 
+/** The build a bus is placed as: its own profile, or its version's. */
+export function profileOf(bus: Bus): HvmloaderProfile {
+  return bus.profile ?? VERSIONS[bus.hvmloader];
+}
+
 /**
- * The same bus for another hvmloader version. Rechecks what depends on the
- * version (the reserved area 4.6 and later BUG on); throws BusError.
+ * The same bus for another hvmloader version, or another build (a Xen
+ * release's profile). Rechecks what depends on the version (the reserved area
+ * 4.6 and later BUG on); throws BusError.
  */
-export function withVersion(bus: Bus, version: VersionName, source?: string, behaviours?: number): Bus {
-  if (bus.hvmloader === version && bus.behaviours === behaviours) return bus;
-  const copy: Bus = { ...bus, hvmloader: version };
-  if (behaviours === undefined) delete copy.behaviours;
-  else copy.behaviours = behaviours;
+export function withVersion(bus: Bus, version: VersionName | HvmloaderProfile, source?: string): Bus {
+  const profile = typeof version === 'string' ? undefined : version;
+  const name = typeof version === 'string' ? version : version.hvmloader;
+  if (bus.hvmloader === name && bus.profile === profile) return bus;
+  const copy: Bus = { ...bus, hvmloader: name };
+  if (profile === undefined) delete copy.profile;
+  else copy.profile = profile;
   const c = new Checker();
   const paths = new Map(bus.devices.map((d, i) => [d, `devices[${i}]`]));
   checkHvmloaderStops(c, copy, paths);

@@ -9,12 +9,20 @@ export const VERSION_NAMES = ['4.2', '4.3-rc', '4.3', '4.5', '4.6', '4.19', '4.2
 export type VersionName = (typeof VERSION_NAMES)[number];
 export const DEFAULT_VERSION: VersionName = '4.21';
 
-export interface VersionInfo {
-  name: VersionName;
+/** What the engine and validation need to reproduce one hvmloader build. */
+export interface HvmloaderProfile {
+  /** The contract's name for the closest modelled version (the result's `hvmloader`). */
+  hvmloader: VersionName;
+  /** What to call it in reports: a version, or a Xen release such as 4.17.4. */
+  label: string;
   behaviours: number; // B_* bits
-  revision: string; // the xen.git tag whose pci.c this reproduces
   // memory_map_setup() BUGs on a reserved range inside this area (4.6 on)
   dynamicReservedArea?: { start: bigint; end: bigint };
+}
+
+export interface VersionInfo extends HvmloaderProfile {
+  name: VersionName;
+  revision: string; // the xen.git tag whose pci.c this reproduces
   changes: string;
 }
 
@@ -26,6 +34,8 @@ export const V4_10 = (V4_6 & ~B.B_RMRR_SKIP_ONCE) | B.B_RMRR_SKIP_EACH;
 export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   '4.2': {
     name: '4.2',
+    hvmloader: '4.2',
+    label: '4.2',
     behaviours: B.B_ARITH32,
     revision: 'RELEASE-4.2.0',
     changes:
@@ -34,6 +44,8 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.3-rc': {
     name: '4.3-rc',
+    hvmloader: '4.3-rc',
+    label: '4.3-rc',
     behaviours: B.B_BAR64_RC | B.B_LOG_LLX,
     revision: '4.3.0-rc5',
     changes:
@@ -43,6 +55,8 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.3': {
     name: '4.3',
+    hvmloader: '4.3',
+    label: '4.3',
     behaviours: V4_3,
     revision: 'RELEASE-4.3.0',
     changes:
@@ -52,6 +66,8 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.5': {
     name: '4.5',
+    hvmloader: '4.5',
+    label: '4.5',
     behaviours: V4_3 | B.B_MMIO_HOLE,
     revision: 'RELEASE-4.5.0',
     changes:
@@ -60,6 +76,8 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.6': {
     name: '4.6',
+    hvmloader: '4.6',
+    label: '4.6',
     behaviours: V4_6,
     revision: 'RELEASE-4.6.0',
     dynamicReservedArea: { start: 0xfc001000n, end: 0xfe000000n },
@@ -69,6 +87,8 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.19': {
     name: '4.19',
+    hvmloader: '4.19',
+    label: '4.19',
     behaviours: V4_10 | B.B_LOG_HOLE_HEX | B.B_HUGE_BAR,
     revision: 'RELEASE-4.19.0',
     dynamicReservedArea: { start: 0xfc100000n, end: 0xfe000000n },
@@ -78,6 +98,8 @@ export const VERSIONS: Readonly<Record<VersionName, VersionInfo>> = {
   },
   '4.21': {
     name: '4.21',
+    hvmloader: '4.21',
+    label: '4.21',
     behaviours: V4_10 | B.B_LOG_HOLE_HEX | B.B_HUGE_BAR | B.B_PLATFORM_BAR,
     revision: 'RELEASE-4.21.0',
     dynamicReservedArea: { start: 0xfc100000n, end: 0xfe000000n },

@@ -1,15 +1,14 @@
 // Bus -> bus record (see layout.ts). A batch is the records back to back in
 // one Uint32Array, built once and copied into the engine with a single set().
 
-import type { Bus } from '../bus.js';
-import { VERSIONS } from '../versions.js';
+import { profileOf, type Bus } from '../bus.js';
 import * as L from './layout.js';
 
 const TYPE_CODE = { mem32: L.TYPE_MEM32, mem64: L.TYPE_MEM64, io: L.TYPE_IO, rom: L.TYPE_ROM } as const;
 
 /** The behaviour bits a bus is placed with. */
 export function behavioursOf(bus: Bus): number {
-  return bus.behaviours ?? VERSIONS[bus.hvmloader].behaviours;
+  return profileOf(bus).behaviours;
 }
 
 /** Words one bus takes as a record. */
