@@ -94,65 +94,71 @@ const busSchema = z.strictObject({
   devices: z.array(deviceSchema, { error: 'expected a list of devices' }),
 });
 
-/** Collects issues while checking one bus. */
+/** Collects issues while checking one bus. Paths are joined only on failure. */
 class Checker {
   readonly issues: InputIssue[] = [];
 
-  fail(path: string, message: string): void {
-    this.issues.push({ path, message });
+  /** fail(path, message), or fail(base, field, message) joining base.field. */
+  fail(base: string, fieldOrMessage: string, message?: string): void {
+    if (message === undefined) this.issues.push({ path: base, message: fieldOrMessage });
+    else this.issues.push({ path: fieldOrMessage ? (base ? `${base}.${fieldOrMessage}` : fieldOrMessage) : base, message });
   }
 
   /** A u64 from a hex string or a safe decimal number; undefined after reporting. */
-  u64(path: string, value: string | number): bigint | undefined {
+  u64(base: string, field: string, value: string | number): bigint | undefined {
     if (typeof value === 'number') {
       if (!Number.isSafeInteger(value) || value < 0) {
-        this.fail(path, `${value} is not exact as a JSON number; write it as a hex string, e.g. "0x${Math.max(0, Math.trunc(value)).toString(16)}"`);
+        this.fail(base, field, `${value} is not exact as a JSON number; write it as a hex string, e.g. "0x${Math.max(0, Math.trunc(value)).toString(16)}"`);
         return undefined;
       }
       return BigInt(value);
     }
-    if (!/^0[xX][0-9a-fA-F]+$/.test(value)) {
-      this.fail(path, `"${value}" is not a 0x-hex number; write it like "0x100000"`);
+    if (!HEX_STRING.test(value)) {
+      this.fail(base, field, `"${value}" is not a 0x-hex number; write it like "0x100000"`);
       return undefined;
     }
+    // up to 13 digits fit a double exactly, and parseInt is much cheaper than BigInt(string)
+    if (value.length <= 15) return BigInt(parseInt(value.slice(2), 16));
     const v = BigInt(value);
     if (v > U64_MAX) {
-      this.fail(path, `${value} does not fit in 64 bits`);
+      this.fail(base, field, `${value} does not fit in 64 bits`);
       return undefined;
     }
     return v;
   }
 
-  u32(path: string, value: string | number): number | undefined {
-    const v = this.u64(path, value);
+  u32(base: string, field: string, value: string | number): number | undefined {
+    const v = this.u64(base, field, value);
     if (v === undefined) return undefined;
     if (v > 0xffffffffn) {
-      this.fail(path, `${hex(v)} is wider than the 32-bit register it describes`);
+      this.fail(base, field, `${hex(v)} is wider than the 32-bit register it describes`);
       return undefined;
     }
     return Number(v);
   }
 
-  u16(path: string, value: string | number | undefined, fallback?: number): number | undefined {
+  u16(base: string, field: string, value: string | number | undefined, fallback?: number): number | undefined {
     if (value === undefined) return fallback;
-    const v = this.u64(path, value);
+    const v = this.u64(base, field, value);
     if (v === undefined) return undefined;
     if (v > 0xffffn) {
-      this.fail(path, `${hex(v)} is not a 16-bit value`);
+      this.fail(base, field, `${hex(v)} is not a 16-bit value`);
       return undefined;
     }
     return Number(v);
   }
 
-  int(path: string, value: number | undefined, lo: number, hi: number, fallback: number, what: string): number {
+  int(base: string, field: string, value: number | undefined, lo: number, hi: number, fallback: number, what: string): number {
     if (value === undefined) return fallback;
     if (!Number.isInteger(value) || value < lo || value > hi) {
-      this.fail(path, `${value} is out of range; ${what}`);
+      this.fail(base, field, `${value} is out of range; ${what}`);
       return fallback;
     }
     return value;
   }
 }
+
+const HEX_STRING = /^0[xX][0-9a-fA-F]+$/;
 
 const isPowerOfTwo = (v: bigint) => v > 0n && (v & (v - 1n)) === 0n;
 
@@ -210,7 +216,7 @@ function checkBar(c: Checker, path: string, raw: z.infer<typeof barSchema>, used
     return undefined;
   }
   if (raw.size !== undefined) {
-    const size = c.u64(`${path}.size`, raw.size);
+    const size = c.u64(path, 'size', raw.size);
     if (size === undefined) return undefined;
     if (!isPowerOfTwo(size)) {
       c.fail(`${path}.size`, `${hex(size)} is not a power of two; BAR sizes are powers of two (give the raw read-back as "mask" to size it as hvmloader would)`);
@@ -224,12 +230,12 @@ function checkBar(c: Checker, path: string, raw: z.infer<typeof barSchema>, used
     bar.size = size;
     if (raw.maskHigh !== undefined) c.fail(`${path}.maskHigh`, 'maskHigh goes with mask, not with size');
   } else {
-    const mask = c.u32(`${path}.mask`, raw.mask!);
+    const mask = c.u32(path, 'mask', raw.mask!);
     if (mask === undefined) return undefined;
     bar.mask = mask;
     if (raw.maskHigh !== undefined) {
       if (type !== 'mem64') c.fail(`${path}.maskHigh`, `only a mem64 BAR has an upper register; remove maskHigh from this ${type} BAR`);
-      const maskHigh = c.u32(`${path}.maskHigh`, raw.maskHigh);
+      const maskHigh = c.u32(path, 'maskHigh', raw.maskHigh);
       if (maskHigh !== undefined) bar.maskHigh = maskHigh;
     }
   }
@@ -238,12 +244,12 @@ function checkBar(c: Checker, path: string, raw: z.infer<typeof barSchema>, used
 
 function checkDevice(c: Checker, path: string, raw: z.infer<typeof deviceSchema>): Device | undefined {
   const before = c.issues.length;
-  const slot = c.int(`${path}.slot`, raw.slot, 0, 31, 0, 'bus 0 has slots 0-31');
-  const fn = c.int(`${path}.function`, raw.function, 0, 7, 0, 'a slot has functions 0-7');
-  const vendorId = c.u16(`${path}.vendorId`, raw.vendorId);
-  const deviceId = c.u16(`${path}.deviceId`, raw.deviceId);
-  const classCode = c.u16(`${path}.classCode`, raw.classCode, 0);
-  const interruptPin = c.int(`${path}.interruptPin`, raw.interruptPin, 0, 4, 0, 'use 0 (none) or 1-4 (INTA-INTD)');
+  const slot = c.int(path, 'slot', raw.slot, 0, 31, 0, 'bus 0 has slots 0-31');
+  const fn = c.int(path, 'function', raw.function, 0, 7, 0, 'a slot has functions 0-7');
+  const vendorId = c.u16(path, 'vendorId', raw.vendorId);
+  const deviceId = c.u16(path, 'deviceId', raw.deviceId);
+  const classCode = c.u16(path, 'classCode', raw.classCode, 0);
+  const interruptPin = c.int(path, 'interruptPin', raw.interruptPin, 0, 4, 0, 'use 0 (none) or 1-4 (INTA-INTD)');
   const used = new Map<number, string>();
   const bars: Bar[] = [];
   (raw.bars ?? []).forEach((b, i) => {
@@ -326,16 +332,16 @@ export function parseBus(input: unknown, source?: string): Bus {
     c.fail('hvmloader', `unknown version ${JSON.stringify(raw.hvmloader)}; use one of ${VERSION_NAMES.join(', ')}`);
   }
 
-  const lowMemEnd = c.u64('lowMemEnd', raw.lowMemEnd);
+  const lowMemEnd = c.u64('', 'lowMemEnd', raw.lowMemEnd);
   if (lowMemEnd !== undefined && (lowMemEnd % PAGE !== 0n || lowMemEnd < 0x100000n || lowMemEnd > FOUR_GIB)) {
     c.fail('lowMemEnd', `${hex(lowMemEnd)} must be a multiple of 4096 between 0x100000 (1 MiB) and 0x100000000 (4 GiB)`);
   }
-  const highMemEnd = raw.highMemEnd === undefined ? 0n : c.u64('highMemEnd', raw.highMemEnd);
+  const highMemEnd = raw.highMemEnd === undefined ? 0n : c.u64('', 'highMemEnd', raw.highMemEnd);
   if (highMemEnd !== undefined && highMemEnd !== 0n && (highMemEnd % PAGE !== 0n || highMemEnd < FOUR_GIB || highMemEnd >= 1n << 44n)) {
     c.fail('highMemEnd', `${hex(highMemEnd)} must be 0x0 (no RAM above 4 GiB) or a multiple of 4096 from 0x100000000 up to below 2^44 (hvm_info keeps a 32-bit page number)`);
   }
-  const mmioHoleSize = raw.mmioHoleSize === undefined ? undefined : c.u64('mmioHoleSize', raw.mmioHoleSize);
-  const physAddrBits = c.int('physAddrBits', raw.physAddrBits, 32, 52, 36, 'the physical address width is 32-52 bits');
+  const mmioHoleSize = raw.mmioHoleSize === undefined ? undefined : c.u64('', 'mmioHoleSize', raw.mmioHoleSize);
+  const physAddrBits = c.int('', 'physAddrBits', raw.physAddrBits, 32, 52, 36, 'the physical address width is 32-52 bits');
 
   const reserved: Bus['reserved'] = [];
   const rawReserved = raw.reserved ?? [];
@@ -343,8 +349,8 @@ export function parseBus(input: unknown, source?: string): Bus {
     c.fail('reserved', `${rawReserved.length} ranges; hvmloader's E820 map holds at most ${MAX_RESERVED} beside RAM`);
   }
   rawReserved.forEach((r, i) => {
-    const start = c.u64(`reserved[${i}].start`, r.start);
-    const size = c.u64(`reserved[${i}].size`, r.size);
+    const start = c.u64(`reserved[${i}]`, 'start', r.start);
+    const size = c.u64(`reserved[${i}]`, 'size', r.size);
     if (start === undefined || size === undefined) return;
     if (size === 0n) {
       c.fail(`reserved[${i}].size`, 'is 0; a reserved range has a size');
