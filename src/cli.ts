@@ -2,12 +2,13 @@
 // code, so tests run it in-process as well as through bin/mmio-planner.js.
 // Exit codes: 0 success, 2 bad input (the message names the field), 1 fault.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { parseBusJson, withVersion, type Bus } from './bus.js';
 import type { PlacementResult } from './contract.js';
 import { InputError } from './errors.js';
 import { place } from './place.js';
+import { placementSvg } from './report/svg.js';
 import { comparisonReport, resultReport, wrap } from './report/text.js';
 import { VERSION_NAMES, isVersionName, type VersionName } from './versions.js';
 
@@ -36,6 +37,14 @@ function readInput(path: string, io: Io): string {
   }
 }
 
+function writeOutput(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new InputError([{ path: '--svg', message: `cannot write ${path}: ${(e as Error).message}` }]);
+  }
+}
+
 export function parseVersionSet(value: string): VersionName[] {
   if (value === 'all') return [...VERSION_NAMES];
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -48,6 +57,7 @@ export function parseVersionSet(value: string): VersionName[] {
 
 interface PlaceFlags {
   json?: boolean;
+  svg?: string;
   versionSet?: string;
   hvmloader?: string;
   log?: boolean;
@@ -68,6 +78,7 @@ function runPlace(file: string, flags: PlaceFlags, io: Io): void {
   const buses = versions.map((v) => withVersion(bus, v, source));
   const results: PlacementResult[] = buses.map((b) => place(b));
 
+  if (flags.svg) writeOutput(flags.svg, placementSvg(results[0], `${source} under hvmloader ${results[0].hvmloader}`));
   if (flags.json) {
     if (flags.versionSet) {
       io.out(JSON.stringify({ results: Object.fromEntries(results.map((r) => [r.hvmloader, r])) }, null, 2) + '\n');
@@ -101,6 +112,7 @@ function program(io: Io): Command {
     .addOption(new Option('--hvmloader <version>', "place under this version instead of the bus's own").choices([...VERSION_NAMES]))
     .option('--version-set <versions>', `place under several versions and show where they differ: a list like 4.3-rc,4.3, or "all"`)
     .option('--log', 'also print the lines hvmloader logs')
+    .option('--svg <file>', "draw the guest's physical address map (the first version's) to an SVG file")
     .exitOverride()
     .action((file: string, flags: PlaceFlags) => runPlace(file, flags, io));
   return cmd;
