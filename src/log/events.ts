@@ -6,7 +6,11 @@
 import * as L from '../engine/layout.js';
 import { compilePrintf, type ArgSource } from './printf.js';
 
-type Line = (words: ArrayLike<number>, at: number) => string;
+/** A compiled event format: its text without the trailing newline, and whether it had one. */
+interface Line {
+  text: (words: ArrayLike<number>, at: number) => string;
+  newline: boolean;
+}
 
 // argument sources: `at` is the event's first argument word
 const word = (k: number): ArgSource => (w, at) => w[at + k];
@@ -104,7 +108,8 @@ function linesFor(behaviours: number): Line[] {
     table = [];
     for (let code = L.EV_RELOCATE_SETTING; code <= L.EV_NO_SPACE; code++) {
       const { fmt, args } = eventFormat(behaviours, code);
-      table[code] = compilePrintf(fmt, args);
+      const newline = fmt.endsWith('\n');
+      table[code] = { text: compilePrintf(newline ? fmt.slice(0, -1) : fmt, args), newline };
     }
     compiled.set(behaviours, table);
   }
@@ -113,7 +118,8 @@ function linesFor(behaviours: number): Line[] {
 
 /**
  * The lines pci_setup prints for `count` events starting at word `at`, as a
- * serial console shows them (a message without a newline runs into the next).
+ * serial console shows them (a message without a newline runs into the next;
+ * no format has a newline anywhere but at its end).
  */
 export function formatEvents(behaviours: number, words: Uint32Array, at: number, count: number): string[] {
   const table = linesFor(behaviours);
@@ -122,16 +128,13 @@ export function formatEvents(behaviours: number, words: Uint32Array, at: number,
   for (let e = 0, base = at; e < count; e++, base += L.EVENT_WORDS) {
     const line = table[words[base]];
     if (!line) throw new Error(`engine produced unknown log event ${words[base]}`);
-    const text = pending + line(words, base + 1);
-    if (text.endsWith('\n')) {
-      const body = text.slice(0, -1);
-      if (body.includes('\n')) lines.push(...body.split('\n'));
-      else lines.push(body);
+    if (line.newline) {
+      lines.push(pending ? pending + line.text(words, base + 1) : line.text(words, base + 1));
       pending = '';
     } else {
-      pending = text;
+      pending += line.text(words, base + 1);
     }
   }
-  if (pending) lines.push(...pending.split('\n'));
+  if (pending) lines.push(pending);
   return lines;
 }
