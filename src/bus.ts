@@ -427,6 +427,13 @@ export function withVersion(bus: Bus, version: VersionName | HvmloaderProfile, s
   return copy;
 }
 
+/** A changed copy of a checked bus, checked again as a whole (profile kept). */
+export function deriveBus(bus: Bus, changes: Partial<Bus>): Bus {
+  const next = parseBus(busToInput({ ...bus, ...changes }));
+  const profile = 'profile' in changes ? changes.profile : bus.profile;
+  return profile ? withVersion(next, profile) : next;
+}
+
 /** Parses JSON text into a Bus, refusing text that is not JSON. */
 export function parseBusJson(text: string, source?: string): Bus {
   let value: unknown;

@@ -8,6 +8,7 @@ import { parseBusJson, withVersion, type Bus } from './bus.js';
 import type { PlacementResult } from './contract.js';
 import { InputError } from './errors.js';
 import { place } from './place.js';
+import { advise, adviceReport } from './advisor/advise.js';
 import { placementSvg } from './report/svg.js';
 import { comparisonReport, resultReport, wrap } from './report/text.js';
 import { VERSION_NAMES, isVersionName, type VersionName } from './versions.js';
@@ -96,6 +97,24 @@ function runPlace(file: string, flags: PlaceFlags, io: Io): void {
   if (flags.log) results.forEach((r, i) => io.out('\n' + resultReport(r, buses[i], { log: true })));
 }
 
+interface ExplainFlags {
+  json?: boolean;
+  hvmloader?: string;
+}
+
+function runExplain(file: string, flags: ExplainFlags, io: Io): void {
+  const source = file === '-' ? 'stdin' : file;
+  let bus: Bus = parseBusJson(readInput(file, io), source);
+  if (flags.hvmloader) bus = withVersion(bus, parseVersionSet(flags.hvmloader)[0], source);
+  const advice = advise(bus);
+  if (flags.json) {
+    const { result, ...rest } = advice;
+    io.out(JSON.stringify({ ...rest, result }, null, 2) + '\n');
+    return;
+  }
+  io.out(adviceReport(advice, source));
+}
+
 function program(io: Io): Command {
   const cmd = new Command('mmio-planner')
     .description("Predicts where Xen's hvmloader places every PCI BAR of an HVM guest.")
@@ -115,6 +134,15 @@ function program(io: Io): Command {
     .option('--svg <file>', "draw the guest's physical address map (the first version's) to an SVG file")
     .exitOverride()
     .action((file: string, flags: PlaceFlags) => runPlace(file, flags, io));
+
+  cmd
+    .command('explain')
+    .description('why BARs are not placed, the smallest fix, hazards, and what other firmware would do')
+    .argument('<bus>', 'bus description file, or - for stdin')
+    .option('--json', 'print the advice as JSON')
+    .addOption(new Option('--hvmloader <version>', "explain under this version instead of the bus's own").choices([...VERSION_NAMES]))
+    .exitOverride()
+    .action((file: string, flags: ExplainFlags) => runExplain(file, flags, io));
   return cmd;
 }
 
