@@ -90,8 +90,10 @@ export function adviceReport(a: Advice, title: string): string {
   const f = a.fixes;
   const fixLines: string[] = [];
   if (f.smallestMmioHoleMiB !== null) {
-    const cost = BigInt(f.ramCost!);
-    fixLines.push(`mmio_hole = ${f.smallestMmioHoleMiB} places every BAR below 4 GiB; RAM below 4 GiB ends at ${f.ramBelow4G}${cost > 0n ? `, ${humanSize(cost)} less than now (it moves above 4 GiB)` : ', no less than now'}`);
+    const now = BigInt(a.result.ram.lowMemEnd);
+    const then = BigInt(f.ramBelow4G!);
+    const change = then < now ? `, ${humanSize(now - then)} less than now (it moves above 4 GiB)` : then > now ? `, ${humanSize(then - now)} more than now` : ', as now';
+    fixLines.push(`mmio_hole = ${f.smallestMmioHoleMiB} places every BAR below 4 GiB; RAM below 4 GiB ends at ${f.ramBelow4G}${change}`);
   } else if (!f.holeHonoured) {
     fixLines.push(`mmio_hole is not read by hvmloader ${a.hvmloader} (it came in 4.5)`);
   } else {
