@@ -1,0 +1,119 @@
+// The platform parameters a toolstack gives hvmloader for a guest: RAM below
+// and above 4 GiB, and the xenstore keys it writes. Each rule cites the libxl
+// source it comes from (xen.git, tools/libs/light or tools/libxl).
+
+import type { GuestConfig, DeviceModel } from './config.js';
+import type { Release } from './releases.js';
+
+export type Toolstack = 'libxl' | 'xend' | 'other';
+export const TOOLSTACKS: readonly Toolstack[] = ['libxl', 'xend', 'other'];
+
+export interface PlatformParams {
+  lowMemEnd: bigint;
+  highMemEnd: bigint;
+  allowMemoryRelocate?: boolean; // undefined: key not written
+  mmioHoleSize?: bigint; // undefined: key not written
+  videoramMiB: number;
+  vga: 'stdvga' | 'cirrus' | 'none' | 'qxl';
+  /** Things the toolstack refuses or silently ignores, as findings. */
+  refusals: string[];
+  ignored: string[];
+}
+
+const MIB = 1n << 20n;
+const FOUR_GIB = 1n << 32n;
+const HVM_BELOW_4G_MMIO_START = 0xf0000000n;
+const HVM_BELOW_4G_MMIO_LENGTH = FOUR_GIB - HVM_BELOW_4G_MMIO_START;
+
+/**
+ * libxl__domain_build_info_setdefault (libxl_create.c, RELEASE-4.19.0): the
+ * VGA defaults to cirrus; videoram defaults and minimums per device model.
+ */
+export function videoDefaults(cfg: GuestConfig, dm: DeviceModel): { vga: PlatformParams['vga']; videoramMiB: number; refusal?: string; ignored?: string } {
+  const vga = cfg.vga ?? 'cirrus';
+  const asked = cfg.videoramMiB;
+  if (vga === 'none') return { vga, videoramMiB: asked ?? 0 };
+  if (dm === 'qemu-xen-traditional') {
+    if (vga === 'qxl') return { vga, videoramMiB: asked ?? 0, refusal: 'vga = "qxl" needs device_model_version = "qemu-xen" (libxl refuses it with qemu-xen-traditional)' };
+    if (vga === 'stdvga') {
+      const v = asked ?? 8;
+      return { vga, videoramMiB: v, refusal: v < 8 ? `videoram = ${v} is below the 8 MiB libxl requires for stdvga on qemu-xen-traditional` : undefined };
+    }
+    return { vga, videoramMiB: 4, ignored: asked !== undefined && asked !== 4 ? `videoram = ${asked} is ignored for cirrus on qemu-xen-traditional (always 4 MiB)` : undefined };
+  }
+  if (vga === 'qxl') {
+    const v = asked ?? 128;
+    return { vga, videoramMiB: v, refusal: v < 128 ? `videoram = ${v} is below the 128 MiB libxl requires for qxl` : undefined };
+  }
+  if (vga === 'stdvga') {
+    const v = asked ?? 16;
+    return { vga, videoramMiB: v, refusal: v < 16 ? `videoram = ${v} is below the 16 MiB libxl requires for stdvga on qemu-xen` : undefined };
+  }
+  const v = asked ?? 8;
+  return { vga, videoramMiB: v, refusal: v < 8 ? `videoram = ${v} is below the 8 MiB libxl requires for cirrus on qemu-xen` : undefined };
+}
+
+/** The mmio_hole libxl honours, in bytes; undefined when there is none or it is ignored. */
+function effectiveHole(cfg: GuestConfig, release: Release, toolstack: Toolstack, ignored: string[]): bigint | undefined {
+  if (cfg.mmioHoleMiB === undefined) return undefined;
+  if (toolstack !== 'libxl') {
+    ignored.push(`mmio_hole is an xl/libxl option; ${toolstack === 'xend' ? 'xend' : 'this toolstack'} does not pass it to hvmloader`);
+    return undefined;
+  }
+  // 2d927fc41b (4.5) added mmio_hole to xl and libxl
+  if (release.minor < 5) {
+    ignored.push(`mmio_hole needs Xen 4.5 or later; xl ${release.text} ignores the key`);
+    return undefined;
+  }
+  // xl_parse.c: 256 MiB to 3840 MiB, else xl exits with an error
+  if (cfg.mmioHoleMiB < 256 || cfg.mmioHoleMiB > 3840) {
+    ignored.push(`mmio_hole = ${cfg.mmioHoleMiB} is outside 256-3840; xl refuses the config ("invalid value for mmio_hole")`);
+    return undefined;
+  }
+  return BigInt(cfg.mmioHoleMiB) * MIB;
+}
+
+/**
+ * What the toolstack gives hvmloader. libxl (libxl__build_hvm, libxl_dom.c,
+ * RELEASE-4.19.0): RAM is maxmem less videoram; RAM below 4 GiB ends where
+ * the MMIO hole starts (4 GiB - mmio_hole, default 256 MiB) and the rest
+ * goes above 4 GiB. It writes platform/mmio_hole_size when mmio_hole is set
+ * (libxl_create.c) and hvmloader/allow-memory-relocate (libxl_dm.c, from
+ * c74c1f906a in 4.3): 1 only for qemu-xen-traditional; for stub domains only
+ * from 97883aa269 (4.19; b974528073 4.17.4, 489c2b9ba1 4.18.1); 0 always
+ * once qemu-traditional was removed (4.21). xend wrote neither key.
+ */
+export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Release, toolstack: Toolstack): PlatformParams {
+  const refusals: string[] = [];
+  const ignored: string[] = [];
+  const video = videoDefaults(cfg, dm);
+  if (video.refusal) refusals.push(video.refusal);
+  if (video.ignored) ignored.push(video.ignored);
+
+  const hole = effectiveHole(cfg, release, toolstack, ignored);
+  const memSize = BigInt(cfg.maxmemMiB - video.videoramMiB) * MIB;
+  const mmioSize = hole !== undefined && FOUR_GIB - hole < HVM_BELOW_4G_MMIO_START ? hole : HVM_BELOW_4G_MMIO_LENGTH;
+  const mmioStart = FOUR_GIB - mmioSize;
+  let lowMemEnd = memSize;
+  let highMemEnd = 0n;
+  if (lowMemEnd > mmioStart) {
+    highMemEnd = FOUR_GIB + (lowMemEnd - mmioStart);
+    lowMemEnd = mmioStart;
+  }
+
+  let allowMemoryRelocate: boolean | undefined;
+  if (toolstack === 'libxl' && release.minor >= 3) {
+    const stubGetsKey = release.minor >= 19 || (release.minor === 17 && release.patch >= 4) || (release.minor === 18 && release.patch >= 1);
+    if (!cfg.stubdomain || stubGetsKey) allowMemoryRelocate = release.minor >= 21 ? false : dm === 'qemu-xen-traditional';
+  }
+  return {
+    lowMemEnd,
+    highMemEnd,
+    allowMemoryRelocate,
+    mmioHoleSize: hole,
+    videoramMiB: video.videoramMiB,
+    vga: video.vga,
+    refusals,
+    ignored,
+  };
+}
