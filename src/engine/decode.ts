@@ -7,6 +7,13 @@ import { formatEvents } from '../log/events.js';
 import * as L from './layout.js';
 
 const TYPE_NAME: readonly BarType[] = ['mem32', 'mem64', 'io', 'rom'];
+// the config registers a BAR can have, named once: 0x10-0x24 and the ROM's 0x30
+const REG_HEX: string[] = [];
+const REG_INDEX: (number | 'rom')[] = [];
+for (let reg = 0x10; reg <= 0x30; reg += 4) {
+  REG_HEX[reg] = hex(reg);
+  REG_INDEX[reg] = reg === 0x30 ? 'rom' : (reg - 0x10) >>> 2;
+}
 const PLACEMENT_NAME: readonly Placement[] = ['low', 'high', 'io', 'unplaced'];
 
 export interface DecodeOptions {
@@ -26,8 +33,8 @@ export function decodeResult(version: VersionName, behaviours: number, words: Ui
     bars[i] = {
       slot: devfn >>> 3,
       function: devfn & 7,
-      index: reg === 0x30 ? 'rom' : (reg - 0x10) >>> 2,
-      reg: hex(reg),
+      index: REG_INDEX[reg],
+      reg: REG_HEX[reg],
       type: TYPE_NAME[words[p + L.PB_TYPE]],
       size: hex64(words[p + L.PB_SIZE], words[p + L.PB_SIZE + 1]),
       placement,
