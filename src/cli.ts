@@ -4,11 +4,16 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { parseBusJson, withVersion, type Bus } from './bus.js';
+import { parseBus, parseBusJson, withVersion, type Bus } from './bus.js';
 import type { PlacementResult } from './contract.js';
 import { InputError } from './errors.js';
 import { place } from './place.js';
 import { advise, adviceReport } from './advisor/advise.js';
+import { DEVICE_MODELS, readGuest, type DeviceModel } from './guest/config.js';
+import type { Toolstack } from './guest/libxl.js';
+import { parseLspci, parseSysfsResource, type HostFunction } from './guest/lspci.js';
+import { indexDevices, planGuest } from './guest/plan.js';
+import { planReport } from './report/plan.js';
 import { placementSvg } from './report/svg.js';
 import { comparisonReport, resultReport, wrap } from './report/text.js';
 import { VERSION_NAMES, isVersionName, type VersionName } from './versions.js';
@@ -115,6 +120,72 @@ function runExplain(file: string, flags: ExplainFlags, io: Io): void {
   io.out(adviceReport(advice, source));
 }
 
+interface PlanFlags {
+  pci: string[];
+  xen?: string;
+  deviceModel?: string;
+  toolstack?: string;
+  json?: boolean;
+  svg?: string;
+  log?: boolean;
+}
+
+/** A host device description: lspci -vv text, a sysfs resource file, or JSON BARs. */
+function readHostDevice(bdf: string, file: string, io: Io): HostFunction[] {
+  const text = readInput(file, io);
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new InputError([{ path: file, message: `not JSON: ${(e as Error).message}` }]);
+    }
+    const device = Array.isArray(value) ? { slot: 0, vendorId: '0x0', deviceId: '0x0', bars: value } : { slot: 0, ...(value as object) };
+    const bus = parseBus({ lowMemEnd: '0x100000', devices: [device] }, file);
+    const d = bus.devices[0];
+    return [{ bdf, vendorId: d.vendorId, deviceId: d.deviceId, classCode: d.classCode, interruptPin: d.interruptPin, bars: d.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable, size: b.size ?? 0n })) }];
+  }
+  if (/^\s*0x[0-9a-fA-F]+\s+0x/.test(trimmed)) return [parseSysfsResource(text, bdf, file)];
+  return parseLspci(text, file);
+}
+
+function runPlan(file: string, flags: PlanFlags, io: Io): void {
+  const source = file === '-' ? 'stdin' : file;
+  const config = readGuest(readInput(file, io), source);
+  const entries = flags.pci.map((spec) => {
+    const eq = spec.indexOf('=');
+    if (eq < 0) throw new InputError([{ path: '--pci', message: `${JSON.stringify(spec)}: write BDF=FILE, e.g. --pci 0b:00.0=gpu.lspci` }]);
+    const bdf = spec.slice(0, eq);
+    return { bdf, functions: readHostDevice(bdf, spec.slice(eq + 1), io) };
+  });
+  const devices = indexDevices(entries);
+  const xen = flags.xen ? flags.xen.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const deviceModels = flags.deviceModel ? parseDeviceModels(flags.deviceModel) : undefined;
+  const toolstack = flags.toolstack as Toolstack | undefined;
+  const plan = planGuest(config, devices, { xen, deviceModels, toolstack });
+  if (flags.svg) {
+    const first = plan.cases.find((c) => c.result);
+    if (!first?.result) throw new InputError([{ path: '--svg', message: 'no case was placed, so there is no map to draw' }]);
+    const names = new Map(first.devices.map((d) => [`${d.slot}:${d.function}`, d.hostBdf ? `${d.label.split(' ').slice(0, 3).join(' ')} ${d.slot.toString(16).padStart(2, '0')}:${d.function}` : `${d.label} ${d.slot.toString(16).padStart(2, '0')}:${d.function}`]));
+    writeOutput(flags.svg, placementSvg(first.result, `${source}: Xen ${first.xen}, ${first.deviceModel}`, (b) => names.get(`${b.slot}:${b.function}`) ?? `${b.slot.toString(16).padStart(2, '0')}:${b.function}`));
+  }
+  if (flags.json) {
+    io.out(JSON.stringify(plan, null, 2) + '\n');
+    return;
+  }
+  io.out(planReport(plan, { log: flags.log ?? true }));
+}
+
+function parseDeviceModels(value: string): DeviceModel[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(DEVICE_MODELS as readonly string[]).includes(n));
+  if (bad.length || names.length === 0) {
+    throw new InputError([{ path: '--device-model', message: `${bad.length ? `unknown device model ${bad.map((b) => JSON.stringify(b)).join(', ')}` : 'none given'}; use qemu-xen, qemu-xen-traditional or both, comma-separated` }]);
+  }
+  return names as DeviceModel[];
+}
+
 function program(io: Io): Command {
   const cmd = new Command('mmio-planner')
     .description("Predicts where Xen's hvmloader places every PCI BAR of an HVM guest.")
@@ -143,6 +214,20 @@ function program(io: Io): Command {
     .addOption(new Option('--hvmloader <version>', "explain under this version instead of the bus's own").choices([...VERSION_NAMES]))
     .exitOverride()
     .action((file: string, flags: ExplainFlags) => runExplain(file, flags, io));
+
+  cmd
+    .command('plan')
+    .description("plan a guest from its xl.cfg (or JSON/YAML): the bus each device model presents, where every BAR goes, what breaks and how to fix it")
+    .argument('<guest>', 'xl.cfg, guest.json or guest.yaml (- reads stdin)')
+    .option('--pci <BDF=FILE>', 'describe a passed-through device: lspci -vv text, sysfs resource file or JSON BARs (repeat per device)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--xen <releases>', 'Xen releases, comma-separated (e.g. 4.14.3,4.17.4,4.19)')
+    .option('--device-model <models>', 'qemu-xen, qemu-xen-traditional, or both comma-separated (default: the config\'s, else both)')
+    .addOption(new Option('--toolstack <name>', 'the toolstack that starts the guest').choices(['libxl', 'xend', 'other']).default('libxl'))
+    .option('--json', 'print the plan as JSON')
+    .option('--svg <file>', "draw the first case's guest physical address map to an SVG file")
+    .option('--no-log', "leave out the lines hvmloader will print")
+    .exitOverride()
+    .action((file: string, flags: PlanFlags) => runPlan(file, flags, io));
   return cmd;
 }
 

@@ -77,7 +77,7 @@ export function parseLspci(text: string, source = 'lspci'): HostFunction[] {
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, i) => {
     const where = `${source}:${i + 1}`;
-    if (!raw.trim()) return;
+    if (!raw.trim() || raw.startsWith('#')) return; // blank lines and notes
     const header = HEADER.exec(raw);
     if (header && !/^\s/.test(raw)) {
       const [, domain, bus, dev, fn, rest] = header;
@@ -93,7 +93,15 @@ export function parseLspci(text: string, source = 'lspci'): HostFunction[] {
       }
       const colon = rest.indexOf(': ');
       const className = colon >= 0 ? rest.slice(0, colon) : rest;
-      current.name = colon >= 0 ? rest.slice(colon + 2).replace(/\s*\(rev [0-9a-f]+\)$/, '').replace(/\s*\(prog-if.*$/, '') : undefined;
+      current.name =
+        colon >= 0
+          ? rest
+              .slice(colon + 2)
+              .replace(/\s*\(prog-if.*$/, '')
+              .replace(/\s*\(rev [0-9a-fA-F]+\)/, '')
+              .replace(/\s*\[[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\]/, '')
+              .trim()
+          : undefined;
       const code = /\[([0-9a-fA-F]{4})\]$/.exec(className);
       if (code) current.classCode = parseInt(code[1], 16);
       else if (CLASS_NAMES[className.trim()] !== undefined) current.classCode = CLASS_NAMES[className.trim()];

@@ -1,0 +1,310 @@
+// planGuest(): a guest's configuration and its passed-through devices -> the
+// bus hvmloader will see under each device model and Xen release, placed by
+// the engine, with per-device outcomes and the findings that stop a start
+// before it fails. Findings say what to change.
+
+import { parseBus, withVersion, type Bus } from '../bus.js';
+import type { BusInput, PlacedBar, PlacementResult } from '../contract.js';
+import { InputError } from '../errors.js';
+import { hex, humanSize } from '../hex.js';
+import { place } from '../place.js';
+import { computeFixes } from '../advisor/fixes.js';
+import { addressWidth } from '../advisor/hazards.js';
+import { DEVICE_MODELS, type DeviceModel, type GuestConfig } from './config.js';
+import { emulatedFunctions, type VirtualFunction } from './emulated.js';
+import { platformParams, type PlatformParams, type Toolstack } from './libxl.js';
+import type { HostFunction } from './lspci.js';
+import { hvmloaderOf, parseRelease, type Release } from './releases.js';
+
+export type Outcome = 'mapped' | 'relocated' | 'dropped';
+export type Severity = 'fatal' | 'error' | 'warning' | 'note';
+
+export interface Finding {
+  severity: Severity;
+  code: string;
+  message: string;
+  fix?: string;
+}
+
+export interface DeviceReport {
+  slot: number;
+  function: number;
+  label: string;
+  hostBdf?: string;
+  passthrough: boolean;
+  outcome: Outcome;
+  relocatedBars: string[];
+  droppedBars: string[];
+}
+
+export interface PlanCase {
+  xen: string;
+  deviceModel: DeviceModel;
+  toolstack: Toolstack;
+  available: boolean; // false when this release has no such device model
+  hvmloader?: string;
+  params?: { lowMemEnd: string; highMemEnd: string; allowMemoryRelocate: boolean | null; mmioHoleSize: string | null; videoramMiB: number; vga: string };
+  bus?: BusInput;
+  result?: PlacementResult;
+  devices: DeviceReport[];
+  findings: Finding[];
+}
+
+export interface GuestPlan {
+  guest: string;
+  cases: PlanCase[];
+}
+
+export interface PlanOptions {
+  xen?: string[];
+  deviceModels?: DeviceModel[];
+  toolstack?: Toolstack;
+  /** Physical address bits hvmloader reads from CPUID (default 46, a common server value). */
+  physAddrBits?: number;
+}
+
+const DEFAULT_XEN = ['4.19'];
+const barName = (b: PlacedBar) => `bar ${b.reg.slice(2)} (${humanSize(BigInt(b.size))})`;
+
+function normalizeBdf(bdf: string): string {
+  const m = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(bdf.trim());
+  if (!m) throw new InputError([{ path: '--pci', message: `${JSON.stringify(bdf)} is not a host PCI address like 0000:0b:00.0` }]);
+  return `${(m[1] ?? '0').padStart(4, '0')}:${m[2].padStart(2, '0')}:${m[3].padStart(2, '0')}.${m[4]}`.toLowerCase();
+}
+
+/** Host devices keyed by normalised BDF; a multi-function lspci output gives several. */
+export function indexDevices(entries: { bdf: string; functions: HostFunction[] }[]): Map<string, HostFunction> {
+  const map = new Map<string, HostFunction>();
+  for (const e of entries) {
+    const key = normalizeBdf(e.bdf);
+    const base = key.slice(0, -1);
+    for (const f of e.functions) {
+      // lspci's own address names the function; a lone function takes the given one
+      let k = key;
+      try {
+        const own = normalizeBdf(f.bdf);
+        if (e.functions.length > 1 || own.slice(-1) !== key.slice(-1)) k = base + own.slice(-1);
+      } catch {
+        k = key;
+      }
+      map.set(k, f);
+    }
+  }
+  return map;
+}
+
+function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunction>, firstSlot: number, used: Set<number>): { functions: (VirtualFunction & { hostBdf: string })[]; missing: string[] } {
+  const out: (VirtualFunction & { hostBdf: string })[] = [];
+  const missing: string[] = [];
+  let slot = firstSlot;
+  for (const spec of cfg.pci) {
+    const host = devices.get(spec.bdf);
+    if (!host) {
+      missing.push(spec.bdf);
+      continue;
+    }
+    let target = spec.vslot;
+    if (target === undefined) {
+      while (used.has(slot)) slot++;
+      target = slot++;
+    }
+    used.add(target);
+    out.push({
+      slot: target,
+      function: 0,
+      vendorId: host.vendorId ?? 0x0000,
+      deviceId: host.deviceId ?? 0x0000,
+      classCode: host.classCode ?? 0x0000,
+      interruptPin: host.interruptPin,
+      bars: host.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable, size: b.size })),
+      label: host.name ?? `passed-through ${spec.bdf}`,
+      hostBdf: spec.bdf,
+    });
+  }
+  return { functions: out, missing };
+}
+
+function toBusInput(version: string, params: PlatformParams, functions: VirtualFunction[], physAddrBits: number): BusInput {
+  const bus: BusInput = {
+    lowMemEnd: hex(params.lowMemEnd),
+    highMemEnd: hex(params.highMemEnd),
+    physAddrBits,
+    devices: functions.map((f) => ({
+      slot: f.slot,
+      function: f.function,
+      vendorId: hex(f.vendorId),
+      deviceId: hex(f.deviceId),
+      classCode: hex(f.classCode),
+      interruptPin: f.interruptPin,
+      bars: f.bars.map((b) => (b.type === 'rom' ? { type: 'rom' as const, size: hex(b.size) } : { index: b.index, type: b.type, ...(b.prefetchable ? { prefetchable: true } : {}), size: hex(b.size) })),
+    })),
+  };
+  void version;
+  if (params.allowMemoryRelocate !== undefined) bus.allowMemoryRelocate = params.allowMemoryRelocate;
+  if (params.mmioHoleSize !== undefined) bus.mmioHoleSize = hex(params.mmioHoleSize);
+  return bus;
+}
+
+function outcomes(result: PlacementResult, functions: (VirtualFunction & { hostBdf?: string })[]): DeviceReport[] {
+  return functions
+    .filter((f) => f.bars.length > 0 || f.hostBdf)
+    .map((f) => {
+      const bars = result.bars.filter((b) => b.slot === f.slot && b.function === f.function && b.type !== 'io');
+      const dropped = bars.filter((b) => b.placement === 'unplaced');
+      const high = bars.filter((b) => b.placement === 'high');
+      const ioDropped = result.bars.filter((b) => b.slot === f.slot && b.function === f.function && b.type === 'io' && b.placement === 'unplaced');
+      const all = [...dropped, ...ioDropped];
+      return {
+        slot: f.slot,
+        function: f.function,
+        label: f.label,
+        hostBdf: f.hostBdf,
+        passthrough: f.hostBdf !== undefined,
+        outcome: all.length ? 'dropped' : high.length ? 'relocated' : 'mapped',
+        relocatedBars: high.map(barName),
+        droppedBars: all.map(barName),
+      } satisfies DeviceReport;
+    });
+}
+
+// Devices without which the guest does not boot: its display when it is the
+// only one, storage controllers, and the platform device its PV drivers use.
+function isCritical(d: DeviceReport, fn: VirtualFunction | undefined): boolean {
+  if (!fn) return false;
+  if (fn.vendorId === 0x5853) return true;
+  const cls = fn.classCode >> 8;
+  return cls === 0x01 || fn.classCode === 0x0300;
+}
+
+// What stops hvmloader moving RAM for qemu-xen, given who starts the guest.
+function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack): string {
+  const hole = release.minor >= 5 ? ', or set mmio_hole large enough that the hole need not grow' : '';
+  if (toolstack !== 'libxl') return `write hvmloader/allow-memory-relocate=0 to the guest's xenstore before it starts (or use libxl)${hole}`;
+  if (release.minor < 3) return 'use Xen 4.3 or later, whose libxl tells hvmloader not to move RAM for qemu-xen, or use qemu-xen-traditional';
+  if (cfg.stubdomain) return `use Xen 4.19, 4.18.1 or 4.17.4, whose libxl tells hvmloader not to move RAM for stub domains too${hole}`;
+  return `set mmio_hole${hole}`;
+}
+
+function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: Release, dm: DeviceModel, toolstack: Toolstack, physAddrBits: number): PlanCase {
+  const base: PlanCase = { xen: release.text, deviceModel: dm, toolstack, available: true, devices: [], findings: [] };
+  const findings = base.findings;
+  // 19ab8356ab (4.21) removed qemu-traditional
+  if (dm === 'qemu-xen-traditional' && release.minor >= 21) {
+    return { ...base, available: false, findings: [{ severity: 'fatal', code: 'dm-unavailable', message: `Xen ${release.text} has no qemu-xen-traditional (removed in 4.21)`, fix: 'use device_model_version = "qemu-xen"' }] };
+  }
+  if (dm === 'qemu-xen' && release.minor < 3 && toolstack !== 'libxl') {
+    findings.push({ severity: 'note', code: 'dm-old', message: 'qemu-xen was a technology preview before Xen 4.3' });
+  }
+  if (toolstack === 'xend' && dm === 'qemu-xen') {
+    return { ...base, available: false, findings: [{ severity: 'fatal', code: 'dm-unavailable', message: 'xend drives only qemu-xen-traditional' }] };
+  }
+
+  const params = platformParams(cfg, dm, release, toolstack);
+  for (const r of params.refusals) findings.push({ severity: 'fatal', code: 'toolstack-refuses', message: r });
+  for (const r of params.ignored) findings.push({ severity: 'warning', code: 'ignored-option', message: r });
+
+  // populate-on-demand with passthrough (seeds/004): libxl refuses it from 4.4
+  if (cfg.pci.length > 0 && cfg.maxmemMiB > cfg.memoryMiB) {
+    const refused = toolstack === 'libxl' && release.minor >= 4;
+    findings.push({
+      severity: refused ? 'fatal' : 'error',
+      code: 'pod-with-passthrough',
+      message: refused
+        ? `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand, which libxl refuses with passthrough ("${release.minor >= 17 || (release.minor === 16 && release.patch >= 1) || (release.minor === 15 && release.patch >= 3) || (release.minor === 14 && release.patch >= 5) ? 'IOMMU required for device passthrough but not supported together with PoD' : 'PCI device assignment for HVM guest failed due to PoD enabled'}")`
+        : `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand: a device DMAing into a page not yet populated corrupts memory or crashes the guest`,
+      fix: `set maxmem = ${cfg.memoryMiB} (or remove maxmem)`,
+    });
+  }
+
+  const layout = emulatedFunctions(cfg, dm, params.vga, params.videoramMiB);
+  for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${'rtl8139, e1000, ne2k_pci'}); left out of the bus` });
+  const used = new Set(layout.functions.map((f) => f.slot));
+  const pt = passthroughFunctions(cfg, devices, layout.nextSlot, used);
+  if (pt.missing.length) {
+    throw new InputError(pt.missing.map((bdf) => ({ path: `pci ${bdf}`, message: `no description of this device; pass --pci ${bdf}=FILE with its \`lspci -vv -s ${bdf}\` output (as root), its sysfs resource file, or JSON BARs` })));
+  }
+  const functions: (VirtualFunction & { hostBdf?: string })[] = [...layout.functions, ...pt.functions];
+  const profile = hvmloaderOf(release);
+  const input = toBusInput(profile.hvmloader, params, functions, physAddrBits);
+  let bus: Bus;
+  try {
+    bus = withVersion(parseBus({ ...input, hvmloader: profile.hvmloader }), profile);
+  } catch (e) {
+    if (e instanceof InputError) {
+      return { ...base, findings: [...findings, { severity: 'fatal', code: 'hvmloader-stops', message: e.message }] };
+    }
+    throw e;
+  }
+  const result = place(bus);
+  const devicesOut = outcomes(result, functions);
+
+  // consequences (seeds/002)
+  const moved = BigInt(result.ram.relocated);
+  if (moved > 0n && dm === 'qemu-xen') {
+    findings.push({
+      severity: 'fatal',
+      code: 'ram-relocated-qemu-xen',
+      message: `hvmloader moves ${humanSize(moved)} of RAM above 4 GiB to grow the hole; qemu-xen cannot follow and crashes minutes after boot`,
+      fix: relocationFix(cfg, release, toolstack),
+    });
+  } else if (moved > 0n) {
+    findings.push({ severity: 'note', code: 'ram-relocated', message: `hvmloader moves ${humanSize(moved)} of RAM above 4 GiB to grow the hole (qemu-xen-traditional copes)` });
+  }
+  let holeFix: number | undefined;
+  for (const d of devicesOut) {
+    const fn = functions.find((f) => f.slot === d.slot && f.function === d.function);
+    if (d.outcome === 'dropped') {
+      holeFix ??= computeFixes(bus).smallestHole?.holeMiB;
+      const critical = isCritical(d, fn);
+      findings.push({
+        severity: critical ? 'fatal' : 'error',
+        code: critical ? 'critical-device-dropped' : 'device-dropped',
+        message: `${d.label} (${d.slot.toString(16).padStart(2, '0')}:${d.function}${d.hostBdf ? `, host ${d.hostBdf}` : ''}) gets no space for ${d.droppedBars.join(', ')}: ${critical ? 'the guest will not boot' : 'it will be invisible to the guest'}`,
+        fix: holeFix !== undefined ? `set mmio_hole = ${holeFix} (see mmio-planner explain)` : 'see mmio-planner explain for what fits',
+      });
+    } else if (d.outcome === 'relocated') {
+      findings.push({
+        severity: 'warning',
+        code: 'device-relocated',
+        message: `${d.label} (${d.slot.toString(16).padStart(2, '0')}:${d.function}) has ${d.relocatedBars.join(', ')} above 4 GiB: its driver must handle 64-bit BARs`,
+      });
+    }
+  }
+  for (const h of addressWidth(result)) {
+    findings.push({ severity: 'warning', code: 'address-width', message: h.message, fix: 'keep the BAR below 2^44 with shadow paging or below 2^36 for 32-bit PAE guests (a smaller device, or less RAM above 4 GiB)' });
+  }
+  return {
+    ...base,
+    hvmloader: profile.label,
+    params: {
+      lowMemEnd: hex(params.lowMemEnd),
+      highMemEnd: hex(params.highMemEnd),
+      allowMemoryRelocate: params.allowMemoryRelocate ?? null,
+      mmioHoleSize: params.mmioHoleSize !== undefined ? hex(params.mmioHoleSize) : null,
+      videoramMiB: params.videoramMiB,
+      vga: params.vga,
+    },
+    bus: input,
+    result,
+    devices: devicesOut,
+    findings,
+  };
+}
+
+/**
+ * Plans a guest: for each Xen release and device model, the bus hvmloader
+ * will scan, where every BAR goes, and what that means.
+ */
+export function planGuest(config: GuestConfig, devices: Map<string, HostFunction>, options: PlanOptions = {}): GuestPlan {
+  if (config.type !== 'hvm') {
+    return {
+      guest: config.source,
+      cases: [{ xen: '-', deviceModel: 'qemu-xen', toolstack: options.toolstack ?? 'libxl', available: false, devices: [], findings: [{ severity: 'note', code: 'not-hvm', message: `a ${config.type.toUpperCase()} guest has no hvmloader and no emulated PCI bus: unaffected` }] }],
+    };
+  }
+  const releases = (options.xen ?? DEFAULT_XEN).map((x) => parseRelease(x));
+  const models = options.deviceModels ?? (config.deviceModel ? [config.deviceModel] : [...DEVICE_MODELS]);
+  const cases: PlanCase[] = [];
+  for (const r of releases) for (const dm of models) cases.push(caseFor(config, devices, r, dm, options.toolstack ?? 'libxl', options.physAddrBits ?? 46));
+  return { guest: config.source, cases };
+}

@@ -1,0 +1,51 @@
+// The guest report: per device, what happens under each device model and Xen
+// release side by side; then each case's findings (with fixes) and the lines
+// hvmloader will print.
+
+import type { GuestPlan, PlanCase } from '../guest/plan.js';
+import { columns, wrap } from './text.js';
+
+const caseName = (c: PlanCase) => `Xen ${c.xen} ${c.deviceModel}`;
+const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' } as const;
+
+export function planReport(plan: GuestPlan, options: { log?: boolean } = {}): string {
+  const out: string[] = [`Guest ${plan.guest}`, ''];
+  const cases = plan.cases;
+  const keys: string[] = [];
+  const labels = new Map<string, string>();
+  for (const c of cases) {
+    for (const d of c.devices) {
+      const key = d.hostBdf ?? d.label;
+      if (!labels.has(key)) {
+        keys.push(key);
+        labels.set(key, d.hostBdf ? `${d.label} (host ${d.hostBdf})` : d.label);
+      }
+    }
+  }
+  const cell = (c: PlanCase, key: string) => {
+    if (!c.available) return 'n/a';
+    const d = c.devices.find((x) => (x.hostBdf ?? x.label) === key);
+    if (!d) return '-';
+    const at = `${d.slot.toString(16).padStart(2, '0')}:${d.function}`;
+    if (d.outcome === 'dropped') return `${at} DROPPED ${d.droppedBars.join(', ')}`;
+    if (d.outcome === 'relocated') return `${at} relocated ${d.relocatedBars.join(', ')}`;
+    return `${at} mapped`;
+  };
+  out.push(columns([['DEVICE', ...cases.map(caseName)], ...keys.map((k) => [labels.get(k)!, ...cases.map((c) => cell(c, k))])]));
+  for (const c of cases) {
+    out.push('', `${caseName(c)}${c.hvmloader ? ` (hvmloader of ${c.hvmloader})` : ''}`);
+    if (c.params && c.result) {
+      const relocate = c.params.allowMemoryRelocate === null ? 'not written (hvmloader relocates)' : c.params.allowMemoryRelocate ? '1' : '0';
+      out.push(`  RAM below 4 GiB to ${c.result.ram.lowMemEnd}${BigInt(c.result.ram.highMemEnd) > 0n ? `, above 4 GiB to ${c.result.ram.highMemEnd}` : ''}; hole ${c.result.lowHole.start}-${c.result.lowHole.end}; allow-memory-relocate ${relocate}${c.params.mmioHoleSize ? `; mmio_hole_size ${c.params.mmioHoleSize}` : ''}; ${c.params.vga} ${c.params.videoramMiB} MiB`);
+    }
+    if (c.findings.length === 0) out.push('  no findings: every device is mapped below 4 GiB');
+    for (const f of c.findings) {
+      out.push('  ' + wrap(`${SEVERITY[f.severity]} ${f.message}${f.fix ? ` -> fix: ${f.fix}` : ''}`, 108).replace(/\n/g, '\n        '));
+    }
+    if (c.result && (options.log ?? true)) {
+      out.push('  hvmloader will print:');
+      for (const line of c.result.log) if (line.startsWith('pci dev') || line.startsWith('Low MMIO') || line.startsWith('Relocating 0x')) out.push(`    ${line}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
