@@ -8,7 +8,12 @@
 //    USB is on: hw/usb/hcd-uhci.c; PIIX4 PM 8086:7113 at 01.3 (INTA, no BARs
 //    in the standard header): hw/acpi/piix4.c. qemu-xen-traditional has the
 //    same four (hw/piix_pci.c, hw/ide.c, hw/usb-uhci.c, hw/acpi.c).
-//  - VGA at 02.0, created before the platform device: std VGA 1234:1111
+//  - qemu-xen creates the Xen platform device before the VGA, so the platform
+//    device is 02.0 and the VGA 03.0 (published hvmloader boot logs of Xen
+//    4.13 and 4.14 guests show exactly this: "pci dev 02:0 bar 14 size
+//    001000000" and a 32 MiB cirrus BAR at 03:0; test/guest/bootlogs.test.ts);
+//    qemu-xen-traditional creates the VGA first (02.0, platform 03.0).
+//  - VGA: std VGA 1234:1111
 //    with BAR0 = vgamem_mb (libxl passes videoram) prefetchable, BAR2 = 4 KiB
 //    MMIO and the vgabios-stdvga.bin ROM (hw/display/vga-pci.c); cirrus
 //    1013:00b8 with a 32 MiB prefetchable BAR0, 4 KiB MMIO BAR1 and
@@ -110,14 +115,14 @@ export function emulatedFunctions(cfg: GuestConfig, dm: DeviceModel, vgaKind: 's
   const usb = cfg.usb || cfg.usbdevice.length > 0;
   const functions = fixedFunctions(usb);
   let slot = 2;
+  const platform = (): VirtualFunction => ({
+    slot: slot++, function: 0, vendorId: 0x5853, deviceId: 0x0001, classCode: 0xff80, interruptPin: 1,
+    bars: [{ index: 0, type: 'io', size: 256n }, { index: 1, type: 'mem32', prefetchable: true, size: 16n * MiB }],
+    label: 'Xen platform device',
+  });
+  if (dm === 'qemu-xen' && cfg.xenPlatformPci) functions.push(platform());
   if (vgaKind !== 'none') functions.push(vga(dm, vgaKind, videoramMiB, slot++));
-  if (cfg.xenPlatformPci) {
-    functions.push({
-      slot: slot++, function: 0, vendorId: 0x5853, deviceId: 0x0001, classCode: 0xff80, interruptPin: 1,
-      bars: [{ index: 0, type: 'io', size: 256n }, { index: 1, type: 'mem32', prefetchable: true, size: 16n * MiB }],
-      label: 'Xen platform device',
-    });
-  }
+  if (dm === 'qemu-xen-traditional' && cfg.xenPlatformPci) functions.push(platform());
   const unknownNics: string[] = [];
   cfg.vifs.forEach((vif, i) => {
     if (vif.type === 'vif') return; // PV-only: no emulated NIC

@@ -1,0 +1,43 @@
+// The emulated devices of each device model against published hvmloader boot
+// logs: planning the guest those logs describe must print the same lines.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readXlGuest } from '../../src/guest/config.js';
+import { indexDevices, planGuest } from '../../src/guest/plan.js';
+
+const log = (name: string) =>
+  readFileSync(new URL(`../fixtures/bootlogs/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
+
+describe('published hvmloader boot logs', () => {
+  it('Xen 4.13, qemu-xen, 8 GiB, cirrus, USB, default NIC: identical log', () => {
+    const guest = readXlGuest('type = "hvm"\nmemory = 8192\nusb = 1\nvif = [ "bridge=xenbr0" ]\n', 'win.cfg');
+    const [c] = planGuest(guest, new Map(), { xen: ['4.13.0'], deviceModels: ['qemu-xen'] }).cases;
+    expect(c.result!.log).toEqual(log('xen-4.13-qemu-xen-usb-rtl8139.log'));
+  });
+
+  it('Xen 4.14.3, qemu-xen, cirrus, e1000 and a passed-through function: identical log', () => {
+    const guest = readXlGuest('type = "hvm"\nmemory = 2048\nvif = [ "model=e1000" ]\npci = [ "00:1f.3" ]\n', 'pt.cfg');
+    const devices = indexDevices([
+      {
+        bdf: '00:1f.3',
+        functions: [
+          {
+            bdf: '00:1f.3',
+            classCode: 0x0403,
+            vendorId: 0x8086,
+            deviceId: 0xa348,
+            interruptPin: 1,
+            bars: [
+              { index: 0, type: 'mem64', prefetchable: false, size: 0x4000n },
+              { index: 4, type: 'mem64', prefetchable: false, size: 0x100n },
+            ],
+          },
+        ],
+      },
+    ]);
+    const [c] = planGuest(guest, devices, { xen: ['4.14.3'], deviceModels: ['qemu-xen'] }).cases;
+    expect(c.result!.log).toEqual(log('xen-4.14.3-qemu-xen-e1000-passthrough.log'));
+  });
+});
