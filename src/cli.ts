@@ -167,7 +167,9 @@ function runPlan(file: string, flags: PlanFlags, io: Io): void {
   if (flags.svg) {
     const first = plan.cases.find((c) => c.result);
     if (!first?.result) throw new InputError([{ path: '--svg', message: 'no case was placed, so there is no map to draw' }]);
-    const names = new Map(first.devices.map((d) => [`${d.slot}:${d.function}`, d.hostBdf ? `${d.label.split(' ').slice(0, 3).join(' ')} ${d.slot.toString(16).padStart(2, '0')}:${d.function}` : `${d.label} ${d.slot.toString(16).padStart(2, '0')}:${d.function}`]));
+    // a short name: the product in lspci's [brackets] if any, else the label
+    const short = (label: string) => /\[([^\]]+)\]/.exec(label)?.[1] ?? label.replace(/ \(vif \d+\)$/, '');
+    const names = new Map(first.devices.map((d) => [`${d.slot}:${d.function}`, `${short(d.label)} ${d.slot.toString(16).padStart(2, '0')}:${d.function}`]));
     writeOutput(flags.svg, placementSvg(first.result, `${source}: Xen ${first.xen}, ${first.deviceModel}`, (b) => names.get(`${b.slot}:${b.function}`) ?? `${b.slot.toString(16).padStart(2, '0')}:${b.function}`));
   }
   if (flags.json) {

@@ -32,8 +32,9 @@ const COLORS: Record<SegmentKind, string> = {
   free: '#ffffff',
 };
 
-const COLUMN_WIDTH = 300;
-const GAP = 40;
+const COLUMN_WIDTH = 360;
+const GAP = 64;
+const LABEL_CHARS = 40; // what fits a box at 11px monospace
 const TOP = 72;
 const FREE_HEIGHT = 14;
 
@@ -42,6 +43,11 @@ export function escapeXml(text: string): string {
 }
 
 const hexAddr = (v: bigint) => '0x' + v.toString(16);
+
+/** A label cut to the box's width; the hover text keeps it whole. */
+function fit(label: string): string {
+  return label.length <= LABEL_CHARS ? label : label.slice(0, LABEL_CHARS - 1) + '…';
+}
 
 function boxHeight(size: bigint): number {
   const log = size > 0n ? size.toString(2).length - 1 : 0; // floor(log2)
@@ -74,7 +80,7 @@ function renderColumn(col: Column, x: number): { svg: string; height: number } {
     parts.push(
       `<g class="seg ${s.kind}"><title>${escapeXml(hover)}</title>` +
         `<rect x="${x + 90}" y="${y}" width="${COLUMN_WIDTH - 90}" height="${h}" fill="${COLORS[s.kind]}" stroke="#555" stroke-width="${s.kind === 'free' ? 0.5 : 1}"${s.kind === 'free' ? ' stroke-dasharray="3,2"' : ''}/>` +
-        `<text x="${x + 96}" y="${y + Math.min(h, 16) - 4}" class="${s.kind === 'free' ? 'free' : 'label'}">${escapeXml(s.label)}</text>` +
+        `<text x="${x + 96}" y="${y + Math.min(h, 16) - 4}" class="${s.kind === 'free' ? 'free' : 'label'}">${escapeXml(fit(s.label))}</text>` +
         `<text x="${x + 84}" y="${y + 10}" class="addr" text-anchor="end">${hexAddr(s.start)}</text></g>`,
     );
     y += h;
