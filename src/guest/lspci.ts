@@ -12,6 +12,8 @@ export interface HostBar {
   type: BarType;
   prefetchable: boolean;
   size: bigint;
+  /** Where the host has it (lspci "Memory at ..."), when known. */
+  hostAddress?: bigint;
 }
 
 export interface HostFunction {
@@ -142,6 +144,7 @@ export function parseLspci(text: string, source = 'lspci'): HostFunction[] {
       return;
     }
     const index = Number(region![1]);
+    const at = /^[0-9a-fA-F]+$/.test(region![3]) ? BigInt('0x' + region![3]) : undefined;
     if (index > 5) {
       issues.push({ path: where, message: `Region ${index}: a function has BARs 0-5` });
       return;
@@ -151,7 +154,7 @@ export function parseLspci(text: string, source = 'lspci'): HostFunction[] {
     } else {
       const is64 = /\(64-bit/.test(rest);
       const prefetchable = /\bprefetchable\)/.test(rest) && !/non-prefetchable/.test(rest);
-      current.bars.push({ index, type: is64 ? 'mem64' : 'mem32', prefetchable, size });
+      current.bars.push({ index, type: is64 ? 'mem64' : 'mem32', prefetchable, size, ...(at !== undefined ? { hostAddress: at } : {}) });
     }
   });
   if (functions.length === 0 && issues.length === 0) {

@@ -9,7 +9,7 @@ import { InputError } from '../errors.js';
 import { hex, humanSize } from '../hex.js';
 import { place } from '../place.js';
 import { computeFixes } from '../advisor/fixes.js';
-import { addressWidth } from '../advisor/hazards.js';
+import { addressWidth, mtrrExhaustion, sharedPages, superpageAlignment } from '../advisor/hazards.js';
 import { DEVICE_MODELS, type DeviceModel, type GuestConfig } from './config.js';
 import { emulatedFunctions, type VirtualFunction } from './emulated.js';
 import { platformParams, type PlatformParams, type Toolstack } from './libxl.js';
@@ -270,6 +270,17 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
       });
     }
   }
+  // hazards a boot log does not show (mmio-planner explain has the details)
+  const ptSlots = new Map(pt.functions.map((f) => [`${f.slot}:${f.function}`, f]));
+  const isPt = (b: PlacedBar) => ptSlots.has(`${b.slot}:${b.function}`);
+  for (const h of sharedPages(result, isPt)) findings.push({ severity: 'fatal', code: 'shared-page', message: h.message, fix: 'give the devices guest slots whose BARs do not share a page, or pass one of them through to another guest (see mmio-planner explain)' });
+  for (const h of mtrrExhaustion(result, profile.hvmloader)) findings.push({ severity: 'warning', code: 'mtrr-exhausted', message: h.message, fix: 'use an mmio_hole that is a power of two (see mmio-planner explain)' });
+  const hostAddress = (b: PlacedBar) => {
+    const f = ptSlots.get(`${b.slot}:${b.function}`);
+    const index = b.index === 'rom' ? 6 : b.index;
+    return f ? devices.get(f.hostBdf)?.bars.find((x) => x.index === index)?.hostAddress : undefined;
+  };
+  for (const h of superpageAlignment(result, hostAddress)) findings.push({ severity: 'note', code: 'superpage-misaligned', message: h.message });
   for (const h of addressWidth(result)) {
     findings.push({ severity: 'warning', code: 'address-width', message: h.message, fix: 'keep the BAR below 2^44 with shadow paging or below 2^36 for 32-bit PAE guests (a smaller device, or less RAM above 4 GiB)' });
   }

@@ -82,9 +82,9 @@ describe('lspci -vv', () => {
     const [gpu] = parseLspci(fixture('rtx3090-nn.txt'));
     expect(gpu).toMatchObject({ bdf: '0b:00.0', classCode: 0x0300, vendorId: 0x10de, deviceId: 0x2204, interruptPin: 1 });
     expect(gpu.bars).toEqual([
-      { index: 0, type: 'mem32', prefetchable: false, size: 16n << 20n },
-      { index: 1, type: 'mem64', prefetchable: true, size: 256n << 20n },
-      { index: 3, type: 'mem64', prefetchable: true, size: 32n << 20n },
+      { index: 0, type: 'mem32', prefetchable: false, size: 16n << 20n, hostAddress: 0xfb000000n },
+      { index: 1, type: 'mem64', prefetchable: true, size: 256n << 20n, hostAddress: 0x7fe0000000n },
+      { index: 3, type: 'mem64', prefetchable: true, size: 32n << 20n, hostAddress: 0x7ff0000000n },
       { index: 5, type: 'io', prefetchable: false, size: 128n },
       { index: 6, type: 'rom', prefetchable: false, size: 512n << 10n },
     ]);
@@ -94,7 +94,7 @@ describe('lspci -vv', () => {
     const [gpu] = parseLspci(fixture('a100-80g.txt'));
     expect(gpu.classCode).toBe(0x0302);
     expect(gpu.vendorId).toBeUndefined();
-    expect(gpu.bars.find((b) => b.index === 1)).toEqual({ index: 1, type: 'mem64', prefetchable: true, size: 128n << 30n });
+    expect(gpu.bars.find((b) => b.index === 1)).toEqual({ index: 1, type: 'mem64', prefetchable: true, size: 128n << 30n, hostAddress: 0x20000000000n });
   });
 
   it("ignores an SR-IOV capability's VF BARs", () => {
@@ -110,7 +110,7 @@ describe('lspci -vv', () => {
   it('reads lspci -n numeric output', () => {
     const [nvme] = parseLspci(fixture('nvme-numeric.txt'));
     expect(nvme).toMatchObject({ classCode: 0x0108, vendorId: 0x144d, deviceId: 0xa808 });
-    expect(nvme.bars).toEqual([{ index: 0, type: 'mem64', prefetchable: false, size: 16n << 10n }]);
+    expect(nvme.bars).toEqual([{ index: 0, type: 'mem64', prefetchable: false, size: 16n << 10n, hostAddress: 0xfe600000n }]);
   });
 
   it('refuses a BAR without a size (lspci run as a user) and says why', () => {

@@ -129,6 +129,20 @@ describe('planGuest consequences and checks', () => {
     expect(codes(c)).toContain('device-dropped');
   });
 
+  it('refuses sub-page BARs of two passed-through functions sharing a guest page', () => {
+    const small = (bdf: string) => ({ bdf, functions: [{ bdf, classCode: 0x0c05, interruptPin: 1, bars: [{ index: 0, type: 'mem32' as const, prefetchable: false, size: 0x100n }] }] });
+    const c = planGuest(cfg("pci = ['00:1f.4', '00:1f.5']\n"), indexDevices([small('00:1f.4'), small('00:1f.5')]), { xen: ['4.19'], deviceModels: ['qemu-xen'] }).cases[0];
+    const f = c.findings.find((x) => x.code === 'shared-page')!;
+    expect(f.severity).toBe('fatal');
+    expect(f.message).toMatch(/04:0 bar 10 and 05:0 bar 10 share the 4 KiB guest page/); // no vif: passthrough starts at 04.0
+  });
+
+  it('notes a 64-bit BAR whose guest and host addresses differ modulo 2 MiB', () => {
+    const text = '07:00.0 Processing accelerators [1200]: Acme Accel [1d0f:0001]\n\tInterrupt: pin A routed to IRQ 11\n\tRegion 0: Memory at 3800100000 (64-bit, prefetchable) [size=1G]\n';
+    const c = planGuest(cfg("pci = ['07:00.0']\n"), indexDevices([{ bdf: '07:00.0', functions: parseLspci(text) }]), { xen: ['4.19'], deviceModels: ['qemu-xen'] }).cases[0];
+    expect(c.findings.find((x) => x.code === 'superpage-misaligned')?.message).toMatch(/and 0x3800100000 on the host; they differ by 0x100000 modulo 2 MiB/);
+  });
+
   it('marks qemu-xen-traditional unavailable from Xen 4.21', () => {
     const c = planGuest(cfg(''), new Map(), { xen: ['4.21'], deviceModels: ['qemu-xen-traditional'] }).cases[0];
     expect(c.available).toBe(false);
