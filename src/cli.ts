@@ -13,6 +13,7 @@ import { DEVICE_MODELS, readGuest, type DeviceModel } from './guest/config.js';
 import type { Toolstack } from './guest/libxl.js';
 import { parseLspci, parseSysfsResource, type HostFunction } from './guest/lspci.js';
 import { indexDevices, planGuest } from './guest/plan.js';
+import { hvmloaderOf, parseRelease } from './guest/releases.js';
 import { planReport } from './report/plan.js';
 import { placementSvg } from './report/svg.js';
 import { comparisonReport, resultReport, wrap } from './report/text.js';
@@ -102,14 +103,44 @@ function runPlace(file: string, flags: PlaceFlags, io: Io): void {
   if (flags.log) results.forEach((r, i) => io.out('\n' + resultReport(r, buses[i], { log: true })));
 }
 
-interface ExplainFlags {
+interface ExplainFlags extends PlanFlags {
   json?: boolean;
   hvmloader?: string;
 }
 
+/** A bus description is a JSON object with devices; anything else is a guest config. */
+function isBusText(text: string, file: string): boolean {
+  if (/\.(cfg|ya?ml)$/i.test(file)) return false;
+  try {
+    const v = JSON.parse(text);
+    return typeof v === 'object' && v !== null && 'devices' in v;
+  } catch {
+    return /\.json$/i.test(file); // broken JSON bus files still get the bus error
+  }
+}
+
+function runExplainGuest(file: string, text: string, flags: ExplainFlags, io: Io): void {
+  const plan = makePlan(file, flags, io, text);
+  const advices = plan.cases
+    .filter((c) => c.bus && c.result)
+    .map((c) => {
+      const profile = hvmloaderOf(parseRelease(c.xen));
+      const bus = withVersion(parseBus({ ...c.bus!, hvmloader: profile.hvmloader }), profile);
+      const passthrough = c.devices.filter((d) => d.passthrough).map((d) => `${d.slot.toString(16).padStart(2, '0')}:${d.function}`);
+      return { name: `${plan.guest}: Xen ${c.xen}, ${c.deviceModel}`, advice: advise(bus, { passthrough }) };
+    });
+  if (flags.json) {
+    io.out(JSON.stringify(advices, null, 2) + '\n');
+    return;
+  }
+  io.out(advices.map((a) => adviceReport(a.advice, a.name)).join('\n'));
+}
+
 function runExplain(file: string, flags: ExplainFlags, io: Io): void {
   const source = file === '-' ? 'stdin' : file;
-  let bus: Bus = parseBusJson(readInput(file, io), source);
+  const text = readInput(file, io);
+  if (!isBusText(text, file)) return runExplainGuest(file, text, flags, io);
+  let bus: Bus = parseBusJson(text, source);
   if (flags.hvmloader) bus = withVersion(bus, parseVersionSet(flags.hvmloader)[0], source);
   const advice = advise(bus);
   if (flags.json) {
@@ -150,9 +181,9 @@ function readHostDevice(bdf: string, file: string, io: Io): HostFunction[] {
   return parseLspci(text, file);
 }
 
-function runPlan(file: string, flags: PlanFlags, io: Io): void {
+function makePlan(file: string, flags: PlanFlags, io: Io, text = readInput(file, io)) {
   const source = file === '-' ? 'stdin' : file;
-  const config = readGuest(readInput(file, io), source);
+  const config = readGuest(text, source);
   const entries = flags.pci.map((spec) => {
     const eq = spec.indexOf('=');
     if (eq < 0) throw new InputError([{ path: '--pci', message: `${JSON.stringify(spec)}: write BDF=FILE, e.g. --pci 0b:00.0=gpu.lspci` }]);
@@ -163,7 +194,12 @@ function runPlan(file: string, flags: PlanFlags, io: Io): void {
   const xen = flags.xen ? flags.xen.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const deviceModels = flags.deviceModel ? parseDeviceModels(flags.deviceModel) : undefined;
   const toolstack = flags.toolstack as Toolstack | undefined;
-  const plan = planGuest(config, devices, { xen, deviceModels, toolstack });
+  return planGuest(config, devices, { xen, deviceModels, toolstack });
+}
+
+function runPlan(file: string, flags: PlanFlags, io: Io): void {
+  const source = file === '-' ? 'stdin' : file;
+  const plan = makePlan(file, flags, io);
   if (flags.svg) {
     const first = plan.cases.find((c) => c.result);
     if (!first?.result) throw new InputError([{ path: '--svg', message: 'no case was placed, so there is no map to draw' }]);
@@ -211,9 +247,12 @@ function program(io: Io): Command {
   cmd
     .command('explain')
     .description('why BARs are not placed, the smallest fix, hazards, and what other firmware would do')
-    .argument('<bus>', 'bus description file, or - for stdin')
+    .argument('<bus-or-guest>', 'bus description (JSON), or a guest xl.cfg/JSON/YAML; - reads stdin')
     .option('--json', 'print the advice as JSON')
     .addOption(new Option('--hvmloader <version>', "explain under this version instead of the bus's own").choices([...VERSION_NAMES]))
+    .option('--pci <BDF=FILE>', 'for a guest: describe a passed-through device (repeat per device)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--xen <releases>', 'for a guest: Xen releases, comma-separated')
+    .option('--device-model <models>', 'for a guest: qemu-xen, qemu-xen-traditional, or both')
     .exitOverride()
     .action((file: string, flags: ExplainFlags) => runExplain(file, flags, io));
 

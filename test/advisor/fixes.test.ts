@@ -70,6 +70,21 @@ describe('mmio-planner explain', () => {
     expect(a.policies.map((p: { policy: string }) => p.policy)).toEqual(['hvmloader', 'seabios', 'ovmf', 'optimal']);
   });
 
+  it('explains a guest config too, per Xen release and device model', async () => {
+    const root = new URL('../../', import.meta.url).pathname;
+    const r = await run([
+      'explain', join(root, 'scenarios/guests/win10-gpu-nic.cfg'),
+      '--pci', `0b:00.0=${join(root, 'scenarios/devices/geforce-rtx3090.lspci')}`,
+      '--pci', `3b:00.0=${join(root, 'scenarios/devices/x710-sriov.lspci')}`,
+      '--xen', '4.19', '--device-model', 'qemu-xen', '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const [a] = JSON.parse(r.stdout);
+    expect(a.name).toMatch(/win10-gpu-nic\.cfg: Xen 4\.19\.0, qemu-xen/);
+    expect(a.advice.fails).toBe(false);
+    expect(a.advice.fixes.smallestMmioHoleMiB).toBe(512);
+  });
+
   it('refuses a bad bus with exit 2', async () => {
     const r = await run(['explain', join(dir, 'missing.json')]);
     expect(r.code).toBe(2);
