@@ -217,6 +217,9 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
   }
 
   const layout = emulatedFunctions(cfg, dm, params.vga, params.videoramMiB);
+  if (cfg.usbctrl.some((u) => (u.type ?? 'auto') !== 'pv' && (u.type ?? 'auto') !== 'qusb')) {
+    findings.push({ severity: 'note', code: 'usbctrl-not-modelled', message: 'usbctrl controllers emulated by the device model (EHCI/xHCI) are not modelled; their few KiB of BARs are missing from this bus' });
+  }
   for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${'rtl8139, e1000, ne2k_pci'}); left out of the bus` });
   const used = new Set(layout.functions.map((f) => f.slot));
   const pt = passthroughFunctions(cfg, devices, layout.nextSlot, used);
