@@ -15,6 +15,10 @@ import { parseLspci, parseSysfsResource, type HostFunction } from './guest/lspci
 import { indexDevices, planGuest } from './guest/plan.js';
 import { hvmloaderOf, parseRelease } from './guest/releases.js';
 import { planReport } from './report/plan.js';
+import { computeMatrix } from './matrix/run.js';
+import { csv, html, json, markdown, summaryLines } from './matrix/report.js';
+import { DEFAULT_SPACE, readSpaceFile } from './matrix/space.js';
+import { Presets, SingleBar } from 'cli-progress';
 import { placementSvg } from './report/svg.js';
 import { comparisonReport, resultReport, wrap } from './report/text.js';
 import { VERSION_NAMES, isVersionName, type VersionName } from './versions.js';
@@ -224,6 +228,43 @@ function parseDeviceModels(value: string): DeviceModel[] {
   return names as DeviceModel[];
 }
 
+interface MatrixFlags {
+  from: string;
+  to: string;
+  space?: string;
+  format: 'md' | 'csv' | 'json' | 'html';
+  out?: string;
+}
+
+function runMatrix(flags: MatrixFlags, io: Io): void {
+  const [from] = parseVersionSet(flags.from);
+  const [to] = parseVersionSet(flags.to);
+  const space = flags.space ? readSpaceFile(readInput(flags.space, io), flags.space) : DEFAULT_SPACE;
+  // a progress bar on a terminal only (cli-progress stays silent otherwise)
+  const bar = new SingleBar({ format: 'placing {bar} {value}/{total} buses', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  let started = false;
+  const matrix = computeMatrix(space, from, to, (done, total) => {
+    if (!process.stderr.isTTY) return;
+    if (!started) {
+      bar.start(total, 0);
+      started = true;
+    }
+    bar.update(done);
+  });
+  if (started) bar.stop();
+  const text = { md: markdown, csv, json, html }[flags.format](matrix);
+  if (flags.out) {
+    try {
+      writeFileSync(flags.out, text);
+    } catch (e) {
+      throw new InputError([{ path: '--out', message: `cannot write ${flags.out}: ${(e as Error).message}` }]);
+    }
+    io.out(summaryLines(matrix).join('\n') + `\nwrote ${flags.out}\n`);
+  } else {
+    io.out(text);
+  }
+}
+
 function program(io: Io): Command {
   const cmd = new Command('mmio-planner')
     .description("Predicts where Xen's hvmloader places every PCI BAR of an HVM guest.")
@@ -269,6 +310,17 @@ function program(io: Io): Command {
     .option('--no-log', "leave out the lines hvmloader will print")
     .exitOverride()
     .action((file: string, flags: PlanFlags) => runPlan(file, flags, io));
+
+  cmd
+    .command('matrix')
+    .description('risk matrix: every configuration of a space placed under two versions, with a verdict for each')
+    .requiredOption('--from <version>', `the version before (${VERSION_NAMES.join(', ')})`)
+    .requiredOption('--to <version>', 'the version after')
+    .option('--space <file>', 'YAML or JSON narrowing or widening the dimensions')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'json', 'html']).default('md'))
+    .option('--out <path>', 'write the report here and print the summary')
+    .exitOverride()
+    .action((flags: MatrixFlags) => runMatrix(flags, io));
   return cmd;
 }
 

@@ -1,0 +1,145 @@
+// The risk matrix as Markdown, CSV, JSON and one self-contained HTML page
+// (a heatmap of verdicts over RAM x MMIO need, one panel per device model and
+// toolstack, hover details per cell, a legend; no network).
+
+import { escapeXml } from '../report/svg.js';
+import { smallestRegressions, VERDICTS, type Matrix, type Row, type Verdict } from './run.js';
+
+const COLORS: Record<Verdict, string> = {
+  regression: '#d62728',
+  'still failing': '#7f7f7f',
+  improvement: '#2ca02c',
+  'no worse': '#98df8a',
+  unaffected: '#e8eef7',
+};
+
+const describe = (r: Row) =>
+  `${r.guestType.toUpperCase()}, ${r.toolstack}, ${r.deviceModel}${r.stubdomain ? ' stub domain' : ''}, RAM ${r.ramMiB} MiB, MMIO ${r.mmio32MiB} MiB 32-bit + ${r.mmio64MiB} MiB 64-bit${r.mmioHoleMiB ? `, mmio_hole ${r.mmioHoleMiB}` : ''}: ${r.from} -> ${r.to}`;
+
+export function summaryLines(m: Matrix): string[] {
+  const total = m.rows.length;
+  const lines = [`${total} configurations, hvmloader ${m.from} -> ${m.to}, placed in ${m.seconds.toFixed(1)} s (${Math.round((total * 2) / m.seconds).toLocaleString('en-US')} placements/s)`];
+  for (const v of VERDICTS) lines.push(`  ${v.padEnd(13)} ${String(m.counts[v]).padStart(7)}  (${((100 * m.counts[v]) / total).toFixed(1)}%)`);
+  const regs = smallestRegressions(m);
+  lines.push(regs.length ? 'Regressions (works -> fails), the smallest configuration of each kind:' : 'No configuration goes from working to failing.');
+  for (const r of regs) lines.push(`  - ${describe(r)}`);
+  return lines;
+}
+
+/** Verdict counts per (device model, toolstack, stub domain): the matrix at a glance. */
+function groups(m: Matrix): [string, Record<Verdict, number>][] {
+  const map = new Map<string, Record<Verdict, number>>();
+  for (const r of m.rows) {
+    const key = r.guestType === 'pv' ? 'PV guests' : `HVM ${r.deviceModel} ${r.toolstack}${r.stubdomain ? ' stubdom' : ''}`;
+    let c = map.get(key);
+    if (!c) map.set(key, (c = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>));
+    c[r.verdict]++;
+  }
+  return [...map];
+}
+
+export function markdown(m: Matrix): string {
+  const out = [`# Risk matrix: hvmloader ${m.from} -> ${m.to}`, '', '```', ...summaryLines(m), '```', '', `| configuration | ${VERDICTS.join(' | ')} |`, `|---|${VERDICTS.map(() => '---:').join('|')}|`];
+  for (const [name, c] of groups(m)) out.push(`| ${name} | ${VERDICTS.map((v) => c[v]).join(' | ')} |`);
+  return out.join('\n') + '\n';
+}
+
+const COLUMNS: (keyof Row)[] = ['guestType', 'toolstack', 'deviceModel', 'stubdomain', 'ramMiB', 'mmio32MiB', 'mmio64MiB', 'mmioHoleMiB', 'from', 'to', 'verdict'];
+
+export function csv(m: Matrix): string {
+  return [COLUMNS.join(','), ...m.rows.map((r) => COLUMNS.map((c) => String(r[c])).join(','))].join('\n') + '\n';
+}
+
+export function json(m: Matrix): string {
+  return JSON.stringify({ from: m.from, to: m.to, counts: m.counts, seconds: m.seconds, regressions: smallestRegressions(m), rows: m.rows }) + '\n';
+}
+
+// Worst verdict first: a cell shows the worst any of its configurations got.
+const SEVERITY: Verdict[] = ['regression', 'still failing', 'improvement', 'no worse', 'unaffected'];
+
+export interface Cell {
+  ram: number;
+  mmio: number;
+  counts: Record<Verdict, number>;
+  worst: Verdict;
+}
+
+// MMIO need in bands, so a panel stays readable: 0, up to 256 MiB, ... above 16 GiB
+const MMIO_BANDS = [0, 256, 512, 1024, 2048, 4096, 8192, 16384, Infinity];
+export function mmioBand(mib: number): number {
+  return MMIO_BANDS.find((b) => mib <= b)!;
+}
+export const bandLabel = (b: number) => (b === 0 ? 'none' : b === Infinity ? '>16384' : `<=${b}`);
+
+/** Heatmap panels: per HVM device model and toolstack, cells over RAM x MMIO need (banded). */
+export function panels(m: Matrix): { name: string; rams: number[]; mmios: number[]; cells: Cell[] }[] {
+  const byPanel = new Map<string, Row[]>();
+  for (const r of m.rows) {
+    if (r.guestType !== 'hvm') continue;
+    const key = `${r.deviceModel} / ${r.toolstack}`;
+    byPanel.set(key, [...(byPanel.get(key) ?? []), r]);
+  }
+  return [...byPanel].map(([name, rows]) => {
+    const rams = [...new Set(rows.map((r) => r.ramMiB))].sort((a, b) => a - b);
+    const mmios = [...new Set(rows.map((r) => mmioBand(r.mmio32MiB + r.mmio64MiB)))].sort((a, b) => a - b);
+    const cellMap = new Map<string, Cell>();
+    for (const r of rows) {
+      const mmio = mmioBand(r.mmio32MiB + r.mmio64MiB);
+      const key = `${r.ramMiB}/${mmio}`;
+      let cell = cellMap.get(key);
+      if (!cell) cellMap.set(key, (cell = { ram: r.ramMiB, mmio, counts: Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>, worst: 'unaffected' }));
+      cell.counts[r.verdict]++;
+      if (SEVERITY.indexOf(r.verdict) < SEVERITY.indexOf(cell.worst)) cell.worst = r.verdict;
+    }
+    return { name, rams, mmios, cells: [...cellMap.values()] };
+  });
+}
+
+export function html(m: Matrix): string {
+  const CELL = 22;
+  const parts: string[] = [];
+  for (const p of panels(m)) {
+    const w = 70 + p.rams.length * CELL;
+    const h = 40 + p.mmios.length * CELL + 60;
+    const cells = p.cells
+      .map((c) => {
+        const x = 70 + p.rams.indexOf(c.ram) * CELL;
+        const y = 30 + (p.mmios.length - 1 - p.mmios.indexOf(c.mmio)) * CELL;
+        const detail = `RAM ${c.ram} MiB, MMIO ${bandLabel(c.mmio)} MiB: ${VERDICTS.filter((v) => c.counts[v]).map((v) => `${v} ${c.counts[v]}`).join(', ')}`;
+        return `<rect class="cell" x="${x}" y="${y}" width="${CELL - 2}" height="${CELL - 2}" fill="${COLORS[c.worst]}" data-verdict="${c.worst}" data-detail="${escapeXml(detail)}"><title>${escapeXml(detail)}</title></rect>`;
+      })
+      .join('');
+    const xLabels = p.rams.map((r, i) => `<text x="${70 + i * CELL + CELL / 2}" y="${30 + p.mmios.length * CELL + 12}" class="ax" transform="rotate(60 ${70 + i * CELL + CELL / 2} ${30 + p.mmios.length * CELL + 12})">${r}</text>`).join('');
+    const yLabels = p.mmios.map((v, i) => `<text x="64" y="${30 + (p.mmios.length - 1 - i) * CELL + 14}" class="ax" text-anchor="end">${escapeXml(bandLabel(v))}</text>`).join('');
+    parts.push(`<figure><figcaption>${escapeXml(p.name)}</figcaption><svg width="${w}" height="${h}" role="img">${cells}${xLabels}${yLabels}</svg></figure>`);
+  }
+  const legend = VERDICTS.map((v) => `<span class="key"><i style="background:${COLORS[v]}"></i>${v} <b data-count="${v}">${m.counts[v]}</b></span>`).join('');
+  const summary = summaryLines(m).map((l) => escapeXml(l)).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Risk matrix: hvmloader ${m.from} to ${m.to}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:24px;color:#222}
+pre{background:#f6f6f6;padding:12px;font-size:12px;overflow:auto}
+figure{display:inline-block;margin:8px 24px 8px 0;vertical-align:top}
+figcaption{font-weight:600;margin-bottom:4px}
+.ax{font-size:10px;fill:#444}
+.key{margin-right:16px;font-size:13px}.key i{display:inline-block;width:12px;height:12px;margin-right:4px;border:1px solid #999}
+#tip{position:fixed;pointer-events:none;background:#222;color:#fff;font-size:12px;padding:4px 8px;border-radius:4px;display:none}
+.cell:hover{stroke:#000;stroke-width:2}
+</style></head><body>
+<h1>Risk matrix: hvmloader ${m.from} &rarr; ${m.to}</h1>
+<pre id="summary">${summary}</pre>
+<p id="legend">${legend}</p>
+<p>Each panel: guest RAM (MiB, across) by passed-through MMIO (MiB, up), for one device model and toolstack; a cell shows the worst verdict among its configurations (32/64-bit split, stub domain, mmio_hole). Hover a cell for the counts.</p>
+${parts.join('\n')}
+<div id="tip"></div>
+<script>
+const tip = document.getElementById('tip');
+document.querySelectorAll('.cell').forEach((c) => {
+  c.addEventListener('mousemove', (e) => { tip.textContent = c.dataset.detail; tip.style.display = 'block'; tip.style.left = (e.clientX + 12) + 'px'; tip.style.top = (e.clientY + 12) + 'px'; });
+  c.addEventListener('mouseleave', () => { tip.style.display = 'none'; });
+});
+</script>
+</body></html>
+`;
+}

@@ -1,0 +1,185 @@
+// The risk matrix reproduces the 4.3 cover letter's analysis by computation
+// (shared/seeds/002); where the computation disagrees with its prose, the
+// computed truth is pinned here and the README explains the difference.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { busToInput, parseBus, place } from '../src/index.js';
+import { main, type Io } from '../src/cli.js';
+import { computeMatrix, configBus, configs, verdict, type Matrix, type Row } from '../src/matrix/run.js';
+import { DEFAULT_SPACE, makeSpace, spaceSize } from '../src/matrix/space.js';
+
+let m: Matrix;
+beforeAll(() => {
+  m = computeMatrix(DEFAULT_SPACE, '4.3-rc', '4.3');
+});
+const verdicts = (rows: Row[]) => {
+  const c: Record<string, number> = {};
+  for (const r of rows) c[r.verdict] = (c[r.verdict] ?? 0) + 1;
+  return c;
+};
+const hvm = (f: (r: Row) => boolean) => m.rows.filter((r) => r.guestType === 'hvm' && f(r));
+const mmio = (r: Row) => r.mmio32MiB + r.mmio64MiB;
+
+describe('the default space', () => {
+  it('has over 100,000 configurations and places them all', () => {
+    expect(spaceSize(DEFAULT_SPACE)).toBeGreaterThanOrEqual(100_000);
+    expect(m.rows).toHaveLength(spaceSize(DEFAULT_SPACE));
+  });
+
+  it('builds buses that validation accepts unchanged', () => {
+    let checked = 0;
+    for (const c of configs(makeSpace({ guestType: ['hvm'], ramMiB: [2048, 8192], mmio32MiB: [0, 512], mmio64MiB: [0, 4096] }))) {
+      const built = configBus(c, '4.3');
+      if (typeof built === 'string') continue;
+      expect(place(parseBus(busToInput(built.bus)))).toEqual(place(built.bus));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});
+
+describe("the cover letter's conclusions, 4.3-rc -> 4.3", () => {
+  it('PV guests are unaffected', () => {
+    expect(verdicts(m.rows.filter((r) => r.guestType === 'pv'))).toEqual({ unaffected: 74520 });
+  });
+
+  it('HVM guests without passthrough are unaffected', () => {
+    expect(Object.keys(verdicts(hvm((r) => mmio(r) === 0)))).toEqual(['unaffected']);
+  });
+
+  it('devices that fit the default hole are unaffected', () => {
+    expect(Object.keys(verdicts(hvm((r) => mmio(r) <= 128 && r.mmioHoleMiB === 0)))).toEqual(['unaffected']);
+  });
+
+  it('512 MiB needed with less RAM than 3584 MiB: unaffected up to 3072 MiB; at 3328 MiB the emulated devices tip it over', () => {
+    // the letter counts only the passed-through 512 MiB; cirrus, the platform
+    // device and friends add ~49 MiB, so the hole must reach 1 GiB and RAM over
+    // 3 GiB moves: qemu-xen with libxl then goes from crash to relocated
+    expect(Object.keys(verdicts(hvm((r) => mmio(r) === 512 && r.ramMiB <= 3072)))).toEqual(['unaffected']);
+    const tipped = hvm((r) => mmio(r) === 512 && r.ramMiB === 3328 && r.verdict !== 'unaffected');
+    expect(tipped.length).toBeGreaterThan(0);
+    expect(tipped.every((r) => r.verdict === 'improvement' && r.from === 'crash' && r.deviceModel === 'qemu-xen' && r.toolstack === 'libxl')).toBe(true);
+  });
+
+  it('1024 MiB needed with less RAM than 3072 MiB: unaffected up to 2048 MiB, the same tipping point at 2304', () => {
+    expect(Object.keys(verdicts(hvm((r) => mmio(r) === 1024 && r.ramMiB <= 2048)))).toEqual(['unaffected']);
+    expect(hvm((r) => mmio(r) === 1024 && r.ramMiB === 2304 && r.verdict !== 'unaffected').every((r) => r.verdict === 'improvement')).toBe(true);
+  });
+
+  it('qemu-xen with libxl where RAM would move: an improvement every time', () => {
+    const moved = hvm((r) => r.deviceModel === 'qemu-xen' && r.toolstack === 'libxl' && !r.stubdomain && r.from === 'crash');
+    expect(moved.length).toBeGreaterThan(1000);
+    expect(Object.keys(verdicts(moved))).toEqual(['improvement']);
+  });
+
+  it('qemu-traditional with less than 2 GiB of MMIO is unaffected', () => {
+    expect(Object.keys(verdicts(hvm((r) => r.deviceModel === 'qemu-xen-traditional' && mmio(r) < 2048)))).toEqual(['unaffected']);
+  });
+
+  it("the letter's corner case (qemu-traditional, over 2 GiB of MMIO and of RAM) holds no regression: 4.3-rc never worked there", () => {
+    const corner = hvm((r) => r.deviceModel === 'qemu-xen-traditional' && mmio(r) > 2048 && r.ramMiB > 2048);
+    const c = verdicts(corner);
+    expect(c.regression).toBeUndefined();
+    expect(c.improvement).toBeGreaterThan(0);
+    // nowhere does anything go from working to failing
+    expect(m.counts.regression).toBe(0);
+  });
+
+  it('stub domains with qemu-xen keep crashing: 4.3 libxl did not tell hvmloader for them', () => {
+    const stub = hvm((r) => r.deviceModel === 'qemu-xen' && r.toolstack === 'libxl' && r.stubdomain && r.from === 'crash');
+    expect(stub.length).toBeGreaterThan(0);
+    // the same crash (unaffected) or a crash after a different placement (still failing)
+    expect(stub.every((r) => r.to === 'crash' && (r.verdict === 'unaffected' || r.verdict === 'still failing'))).toBe(true);
+  });
+});
+
+describe('verdicts', () => {
+  it('are the letter\'s terms', () => {
+    expect(verdict('mapped', 'mapped', true)).toBe('unaffected');
+    expect(verdict('crash', 'relocated', false)).toBe('improvement');
+    expect(verdict('mapped', 'relocated', false)).toBe('no worse');
+    expect(verdict('relocated', 'dropped', false)).toBe('regression');
+    expect(verdict('dropped', 'dropped', false)).toBe('still failing');
+    expect(verdict('crash', 'dropped', false)).toBe('improvement');
+  });
+});
+
+describe('mmio-planner matrix', () => {
+  const run = async (args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const io: Io = { out: (t) => (stdout += t), err: (t) => (stderr += t), readStdin: () => '' };
+    return { code: await main(args, io), stdout, stderr };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'matrix-'));
+  const space = join(dir, 'space.yaml');
+  writeFileSync(space, 'guestType: [hvm]\ntoolstack: [libxl]\nramMiB: [2048, 4096, 8192]\nmmio32MiB: [0, 512]\nmmio64MiB: [0, 1024]\n');
+
+  it('prints the summary first, then the matrix, for a space from YAML', async () => {
+    const r = await run(['matrix', '--from', '4.3-rc', '--to', '4.3', '--space', space]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# Risk matrix: hvmloader 4\.3-rc -> 4\.3\n\n```\n144 configurations/);
+    expect(r.stdout).toMatch(/\| HVM qemu-xen libxl \|/);
+  });
+
+  it('writes csv and json with one row per configuration', async () => {
+    const out = join(dir, 'm.csv');
+    await run(['matrix', '--from', '4.3-rc', '--to', '4.3', '--space', space, '--format', 'csv', '--out', out]);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('guestType,toolstack,deviceModel,stubdomain,ramMiB,mmio32MiB,mmio64MiB,mmioHoleMiB,from,to,verdict');
+    expect(lines).toHaveLength(145);
+    const j = JSON.parse((await run(['matrix', '--from', '4.3', '--to', '4.19', '--space', space, '--format', 'json'])).stdout);
+    expect(j.rows).toHaveLength(144);
+  });
+
+  it('refuses an unknown dimension or value in the space file', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'ram: [1024]\n');
+    const r = await run(['matrix', '--from', '4.3-rc', '--to', '4.3', '--space', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml ram: unknown dimension; use guestType, toolstack/);
+    writeFileSync(bad, 'deviceModel: [qemu-dm]\n');
+    expect((await run(['matrix', '--from', '4.3-rc', '--to', '4.3', '--space', bad])).stderr).toMatch(/"qemu-dm" is not allowed; use qemu-xen, qemu-xen-traditional/);
+  });
+
+  it('refuses an unknown version', async () => {
+    const r = await run(['matrix', '--from', '4.4', '--to', '4.3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown version "4\.4"/);
+  });
+});
+
+// The HTML report in a real headless Chromium: the summary counts and a
+// cell's hover text must match the JSON. CI installs Debian's chromium.
+const CHROMIUM = '/usr/bin/chromium';
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('HTML report in Chromium', () => {
+  it('shows the JSON counts and a cell hover with its configurations', async () => {
+    const { chromium } = await import('playwright-core');
+    const dir = mkdtempSync(join(tmpdir(), 'matrix-html-'));
+    const space = makeSpace({ guestType: ['hvm'], toolstack: ['libxl'], ramMiB: [2048, 4096, 8192], mmio32MiB: [0, 512], mmio64MiB: [0, 1024, 4096] });
+    const matrix = computeMatrix(space, '4.3-rc', '4.3');
+    const { html } = await import('../src/matrix/report.js');
+    const file = join(dir, 'matrix.html');
+    writeFileSync(file, html(matrix));
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto('file://' + file);
+      for (const [v, n] of Object.entries(matrix.counts)) {
+        expect(await page.locator(`[data-count="${v}"]`).textContent()).toBe(String(n));
+      }
+      const cell = page.locator('figure').first().locator('.cell').first();
+      await cell.hover();
+      const tip = await page.locator('#tip').textContent();
+      expect(tip).toBe(await cell.getAttribute('data-detail'));
+      expect(tip).toMatch(/^RAM \d+ MiB, MMIO .* MiB: (regression|still failing|improvement|no worse|unaffected) \d+/);
+    } finally {
+      await browser.close();
+    }
+  });
+});
