@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../src/cli.js';
+import { runCli } from './helpers/cli.js';
 import { place, type BusInput } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -18,13 +18,7 @@ function run(args: string[], input?: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function runInProcess(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { out: (t) => (stdout += t), err: (t) => (stderr += t), readStdin: () => '' };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const runInProcess = runCli;
 
 const tmp = mkdtempSync(join(tmpdir(), 'mmio-planner-cli-'));
 function busFile(name: string, bus: unknown): string {

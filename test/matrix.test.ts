@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { busToInput, parseBus, place } from '../src/index.js';
-import { main, type Io } from '../src/cli.js';
+import { runCli } from './helpers/cli.js';
 import { computeMatrix, configBus, configs, verdict, type Matrix, type Row } from '../src/matrix/run.js';
 import { DEFAULT_SPACE, makeSpace, spaceSize } from '../src/matrix/space.js';
 
@@ -107,12 +107,7 @@ describe('verdicts', () => {
 });
 
 describe('mmio-planner matrix', () => {
-  const run = async (args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const io: Io = { out: (t) => (stdout += t), err: (t) => (stderr += t), readStdin: () => '' };
-    return { code: await main(args, io), stdout, stderr };
-  };
+  const run = runCli;
   const dir = mkdtempSync(join(tmpdir(), 'matrix-'));
   const space = join(dir, 'space.yaml');
   writeFileSync(space, 'guestType: [hvm]\ntoolstack: [libxl]\nramMiB: [2048, 4096, 8192]\nmmio32MiB: [0, 512]\nmmio64MiB: [0, 1024]\n');

@@ -30,6 +30,7 @@
 //  - passed-through functions take the next free slots, as function 0 each,
 //    unless the config names a slot (xl-pci-configuration(5) @VSLOT).
 
+import type { Device } from '../bus.js';
 import type { BarType } from '../contract.js';
 import type { DeviceModel, GuestConfig } from './config.js';
 
@@ -40,13 +41,8 @@ export interface VirtualBar {
   size: bigint;
 }
 
-export interface VirtualFunction {
-  slot: number;
-  function: number;
-  vendorId: number;
-  deviceId: number;
-  classCode: number;
-  interruptPin: number;
+/** A function as a bus Device has it, with readable BARs and a name. */
+export interface VirtualFunction extends Omit<Device, 'bars'> {
   bars: VirtualBar[];
   label: string;
 }

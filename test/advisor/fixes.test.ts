@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeFixes, withMmioHole } from '../../src/advisor/fixes.js';
-import { main, type Io } from '../../src/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { parseBus, place, type BusInput } from '../../src/index.js';
 
 const dir = new URL('../../scenarios/buses/', import.meta.url).pathname;
@@ -45,12 +45,7 @@ describe('smallest mmio_hole', () => {
 });
 
 describe('mmio-planner explain', () => {
-  const run = async (args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const io: Io = { out: (t) => (stdout += t), err: (t) => (stderr += t), readStdin: () => '' };
-    return { code: await main(args, io), stdout, stderr };
-  };
+  const run = runCli;
 
   it('answers in words first', async () => {
     const r = await run(['explain', join(dir, 'mmio-hole-not-power-of-two.json')]);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { readXlGuest } from '../../src/guest/config.js';
 import { emulatedFunctions } from '../../src/guest/emulated.js';
 import { platformParams } from '../../src/guest/libxl.js';
@@ -156,12 +156,7 @@ describe('planGuest consequences and checks', () => {
 });
 
 describe('mmio-planner plan', () => {
-  const run = async (args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const io: Io = { out: (t) => (stdout += t), err: (t) => (stderr += t), readStdin: () => '' };
-    return { code: await main(args, io), stdout, stderr };
-  };
+  const run = runCli;
   const guest = join(root, 'scenarios/guests/win10-gpu-nic.cfg');
   const pci = ['--pci', `0b:00.0=${join(root, 'scenarios/devices/geforce-rtx3090.lspci')}`, '--pci', `3b:00.0=${join(root, 'scenarios/devices/x710-sriov.lspci')}`];
 
