@@ -17,7 +17,7 @@ import { hvmloaderOf, parseRelease } from './guest/releases.js';
 import { planReport } from './report/plan.js';
 import { computeMatrix } from './matrix/run.js';
 import { csv, html, json, markdown, summaryLines } from './matrix/report.js';
-import { DEFAULT_SPACE, readSpaceFile } from './matrix/space.js';
+import { DEFAULT_SPACE, makeSpace, readSpaceFile } from './matrix/space.js';
 import { Presets, SingleBar } from 'cli-progress';
 import { placementSvg } from './report/svg.js';
 import { comparisonReport, resultReport, wrap } from './report/text.js';
@@ -232,6 +232,8 @@ interface MatrixFlags {
   from: string;
   to: string;
   space?: string;
+  set: string[];
+  devices: string[];
   format: 'md' | 'csv' | 'json' | 'html';
   out?: string;
 }
@@ -239,7 +241,20 @@ interface MatrixFlags {
 function runMatrix(flags: MatrixFlags, io: Io): void {
   const [from] = parseVersionSet(flags.from);
   const [to] = parseVersionSet(flags.to);
-  const space = flags.space ? readSpaceFile(readInput(flags.space, io), flags.space) : DEFAULT_SPACE;
+  let space = flags.space ? readSpaceFile(readInput(flags.space, io), flags.space) : DEFAULT_SPACE;
+  // --set dim=v1,v2 narrows or widens one dimension; --devices sweeps real device sets
+  const overrides: Record<string, unknown> = { ...space };
+  for (const spec of flags.set) {
+    const eq = spec.indexOf('=');
+    if (eq < 0) throw new InputError([{ path: '--set', message: `${JSON.stringify(spec)}: write DIMENSION=v1,v2 (e.g. ramMiB=2048,4096)` }]);
+    overrides[spec.slice(0, eq)] = spec
+      .slice(eq + 1)
+      .split(',')
+      .map((v) => v.trim())
+      .map((v) => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v));
+  }
+  if (flags.devices.length) overrides.deviceSets = flags.devices;
+  if (flags.set.length || flags.devices.length) space = makeSpace(overrides, '--set');
   // a progress bar on a terminal only (cli-progress stays silent otherwise)
   const bar = new SingleBar({ format: 'placing {bar} {value}/{total} buses', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
   let started = false;
@@ -317,6 +332,8 @@ function program(io: Io): Command {
     .requiredOption('--from <version>', `the version before (${VERSION_NAMES.join(', ')})`)
     .requiredOption('--to <version>', 'the version after')
     .option('--space <file>', 'YAML or JSON narrowing or widening the dimensions')
+    .option('--set <dim=values>', 'narrow or widen one dimension, e.g. ramMiB=2048,4096 (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--devices <set>', 'sweep a real device set from scenarios/devices instead of synthetic MMIO, e.g. a100-80gb+x710-sriov (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'json', 'html']).default('md'))
     .option('--out <path>', 'write the report here and print the summary')
     .exitOverride()

@@ -123,7 +123,7 @@ describe('mmio-planner matrix', () => {
     const out = join(dir, 'm.csv');
     await run(['matrix', '--from', '4.3-rc', '--to', '4.3', '--space', space, '--format', 'csv', '--out', out]);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('guestType,toolstack,deviceModel,stubdomain,ramMiB,mmio32MiB,mmio64MiB,mmioHoleMiB,from,to,verdict');
+    expect(lines[0]).toBe('deviceSet,guestType,toolstack,deviceModel,stubdomain,ramMiB,mmio32MiB,mmio64MiB,mmioHoleMiB,from,to,verdict');
     expect(lines).toHaveLength(145);
     const j = JSON.parse((await run(['matrix', '--from', '4.3', '--to', '4.19', '--space', space, '--format', 'json'])).stdout);
     expect(j.rows).toHaveLength(144);
@@ -137,6 +137,19 @@ describe('mmio-planner matrix', () => {
     expect(r.stderr).toMatch(/bad\.yaml ram: unknown dimension; use guestType, toolstack/);
     writeFileSync(bad, 'deviceModel: [qemu-dm]\n');
     expect((await run(['matrix', '--from', '4.3-rc', '--to', '4.3', '--space', bad])).stderr).toMatch(/"qemu-dm" is not allowed; use qemu-xen, qemu-xen-traditional/);
+  });
+
+  it('narrows dimensions from the command line and sweeps real device sets from scenarios/devices', async () => {
+    const r = await run(['matrix', '--from', '4.3', '--to', '4.19', '--set', 'guestType=hvm', '--set', 'stubdomain=false', '--set', 'toolstack=libxl', '--devices', 'a100-80gb', '--devices', 'geforce-rtx3090+x710-sriov', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.rows).toHaveLength(2 * 23 * 2 * 3); // device models x RAM x device sets x mmio_hole
+    expect(new Set(j.rows.map((x: Row) => x.deviceSet))).toEqual(new Set(['a100-80gb', 'geforce-rtx3090+x710-sriov']));
+    // the A100's 128 GiB BAR is 64-bit MMIO of the set
+    expect(j.rows.find((x: Row) => x.deviceSet === 'a100-80gb').mmio64MiB).toBe(131072 + 32);
+    const bad = await run(['matrix', '--from', '4.3', '--to', '4.19', '--devices', 'no-such-card']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/deviceSets no-such-card: no such device in scenarios\/devices; use one of .*a100-80gb/);
   });
 
   it('refuses an unknown version', async () => {

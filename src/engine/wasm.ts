@@ -8,8 +8,8 @@
 // deprecated and reads u64 as signed).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import type { EncodedBuses } from './encode.js';
 
 interface EngineExports {
@@ -23,14 +23,9 @@ interface EngineExports {
 let engine: EngineExports | undefined;
 
 function findWasm(): string {
-  // src/engine/ (tests, tsx) and dist/src/engine/ (built) both reach build/
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'build', 'engine.wasm');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('build/engine.wasm not found: run `npm run build:wasm` first');
+  const file = join(packageRoot(), 'build', 'engine.wasm');
+  if (!existsSync(file)) throw new Error('build/engine.wasm not found: run `npm run build:wasm` first');
+  return file;
 }
 
 export function loadEngine(): EngineExports {

@@ -14,11 +14,11 @@ const COLORS: Record<Verdict, string> = {
 };
 
 const describe = (r: Row) =>
-  `${r.guestType.toUpperCase()}, ${r.toolstack}, ${r.deviceModel}${r.stubdomain ? ' stub domain' : ''}, RAM ${r.ramMiB} MiB, MMIO ${r.mmio32MiB} MiB 32-bit + ${r.mmio64MiB} MiB 64-bit${r.mmioHoleMiB ? `, mmio_hole ${r.mmioHoleMiB}` : ''}: ${r.from} -> ${r.to}`;
+  `${r.guestType.toUpperCase()}, ${r.toolstack}, ${r.deviceModel}${r.stubdomain ? ' stub domain' : ''}, RAM ${r.ramMiB} MiB, ${r.deviceSet ? `devices ${r.deviceSet} (` : ''}MMIO ${r.mmio32MiB} MiB 32-bit + ${r.mmio64MiB} MiB 64-bit${r.deviceSet ? ')' : ''}${r.mmioHoleMiB ? `, mmio_hole ${r.mmioHoleMiB}` : ''}: ${r.from} -> ${r.to}`;
 
 export function summaryLines(m: Matrix): string[] {
   const total = m.rows.length;
-  const lines = [`${total} configurations, hvmloader ${m.from} -> ${m.to}, placed in ${m.seconds.toFixed(1)} s (${Math.round((total * 2) / m.seconds).toLocaleString('en-US')} placements/s)`];
+  const lines = [`${total} configurations, hvmloader ${m.from} -> ${m.to}, placed in ${m.seconds.toFixed(m.seconds < 10 ? 2 : 1)} s (${Math.round((total * 2) / m.seconds).toLocaleString('en-US')} placements/s)`];
   for (const v of VERDICTS) lines.push(`  ${v.padEnd(13)} ${String(m.counts[v]).padStart(7)}  (${((100 * m.counts[v]) / total).toFixed(1)}%)`);
   const regs = smallestRegressions(m);
   lines.push(regs.length ? 'Regressions (works -> fails), the smallest configuration of each kind:' : 'No configuration goes from working to failing.');
@@ -44,10 +44,10 @@ export function markdown(m: Matrix): string {
   return out.join('\n') + '\n';
 }
 
-const COLUMNS: (keyof Row)[] = ['guestType', 'toolstack', 'deviceModel', 'stubdomain', 'ramMiB', 'mmio32MiB', 'mmio64MiB', 'mmioHoleMiB', 'from', 'to', 'verdict'];
+const COLUMNS: (keyof Row)[] = ['deviceSet', 'guestType', 'toolstack', 'deviceModel', 'stubdomain', 'ramMiB', 'mmio32MiB', 'mmio64MiB', 'mmioHoleMiB', 'from', 'to', 'verdict'];
 
 export function csv(m: Matrix): string {
-  return [COLUMNS.join(','), ...m.rows.map((r) => COLUMNS.map((c) => String(r[c])).join(','))].join('\n') + '\n';
+  return [COLUMNS.join(','), ...m.rows.map((r) => COLUMNS.map((c) => String(r[c] ?? '')).join(','))].join('\n') + '\n';
 }
 
 export function json(m: Matrix): string {

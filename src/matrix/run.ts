@@ -2,7 +2,12 @@
 // real engine under two versions, an outcome for each, and a verdict for the
 // pair in the 4.3 cover letter's terms.
 
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { trustedBus, type Bus, type Device } from '../bus.js';
+import { InputError } from '../errors.js';
+import { parseLspci, type HostFunction } from '../guest/lspci.js';
 import { encode, placeMany } from '../place.js';
 import type { GuestConfig } from '../guest/config.js';
 import { emulatedFunctions } from '../guest/emulated.js';
@@ -16,6 +21,8 @@ export type Verdict = 'unaffected' | 'improvement' | 'no worse' | 'regression' |
 export const VERDICTS: readonly Verdict[] = ['regression', 'still failing', 'improvement', 'no worse', 'unaffected'];
 
 export interface Config {
+  /** The real devices passed through, when the space sweeps device sets. */
+  deviceSet?: string;
   guestType: 'pv' | 'hvm';
   toolstack: Space['toolstack'][number];
   deviceModel: Space['deviceModel'][number];
@@ -54,15 +61,48 @@ const LIBXL_OF: Record<VersionName, Release> = {
 
 const MiB = 1n << 20n;
 
+// Device descriptions from scenarios/devices, read once per process.
+const deviceCache = new Map<string, HostFunction[]>();
+function scenarioDevice(name: string): HostFunction[] {
+  let fns = deviceCache.get(name);
+  if (!fns) {
+    const file = join(packageRoot(), 'scenarios', 'devices', `${name}.lspci`);
+    if (!existsSync(file)) {
+      const known = readdirSync(dirname(file)).filter((f) => f.endsWith('.lspci')).map((f) => f.replace(/\.lspci$/, ''));
+      throw new InputError([{ path: `deviceSets ${name}`, message: `no such device in scenarios/devices; use one of ${known.join(', ')}` }]);
+    }
+    fns = parseLspci(readFileSync(file, 'utf8'), file);
+    deviceCache.set(name, fns);
+  }
+  return fns;
+}
+
+/** MiB of 32-bit-only and 64-bit memory BARs (ROMs count as 32-bit) of a device set. */
+function setMmio(names: string[]): [number, number] {
+  let m32 = 0n;
+  let m64 = 0n;
+  for (const n of names) for (const f of scenarioDevice(n)) for (const b of f.bars) {
+    if (b.type === 'mem64') m64 += b.size;
+    else if (b.type !== 'io') m32 += b.size;
+  }
+  return [Number(m32 >> 20n), Number(m64 >> 20n)];
+}
+
 export function* configs(s: Space): Generator<Config> {
+  const mmio: [number, number, string | undefined][] = s.deviceSets.length
+    ? s.deviceSets.map((set) => [...setMmio(set), set.join('+')])
+    : s.mmio32MiB.flatMap((a) => s.mmio64MiB.map((b) => [a, b, undefined] as [number, number, undefined]));
   for (const guestType of s.guestType)
     for (const toolstack of s.toolstack)
       for (const deviceModel of s.deviceModel)
         for (const stubdomain of s.stubdomain)
           for (const ramMiB of s.ramMiB)
-            for (const mmio32MiB of s.mmio32MiB)
-              for (const mmio64MiB of s.mmio64MiB)
-                for (const mmioHoleMiB of s.mmioHoleMiB) yield { guestType, toolstack, deviceModel, stubdomain, ramMiB, mmio32MiB, mmio64MiB, mmioHoleMiB };
+            for (const [mmio32MiB, mmio64MiB, deviceSet] of mmio)
+              for (const mmioHoleMiB of s.mmioHoleMiB) {
+                const c: Config = { guestType, toolstack, deviceModel, stubdomain, ramMiB, mmio32MiB, mmio64MiB, mmioHoleMiB };
+                if (deviceSet) c.deviceSet = deviceSet;
+                yield c;
+              }
 }
 
 /** Power-of-two pieces of `mib` MiB, largest first, none above `maxMiB`. */
@@ -109,8 +149,19 @@ export function configBus(c: Config, version: VersionName): { bus: Bus; firstPas
       });
     }
   };
-  add(pieces(c.mmio32MiB, 256), 'mem32', 6);
-  add(pieces(c.mmio64MiB, 16384), 'mem64', 3);
+  if (c.deviceSet) {
+    for (const name of c.deviceSet.split('+')) {
+      for (const f of scenarioDevice(name)) {
+        devices.push({
+          slot: slot++, function: 0, vendorId: f.vendorId ?? 0, deviceId: f.deviceId ?? 0, classCode: f.classCode ?? 0, interruptPin: f.interruptPin,
+          bars: f.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable, size: b.size })),
+        });
+      }
+    }
+  } else {
+    add(pieces(c.mmio32MiB, 256), 'mem32', 6);
+    add(pieces(c.mmio64MiB, 16384), 'mem64', 3);
+  }
   const bus: Bus = {
     hvmloader: version,
     lowMemEnd: params.lowMemEnd,

@@ -20,6 +20,12 @@ export interface Space {
   mmio64MiB: number[];
   /** mmio_hole in MiB; 0 = not set. */
   mmioHoleMiB: number[];
+  /**
+   * Real device sets to pass through instead of the synthetic MMIO: each a
+   * list of device descriptions from scenarios/devices (e.g. ["a100-80gb",
+   * "x710-sriov"]). When given, mmio32MiB/mmio64MiB are not swept.
+   */
+  deviceSets: string[][];
 }
 
 // 1 to 64 GiB, denser around 2-4 GiB where the hole meets RAM
@@ -34,10 +40,12 @@ export const DEFAULT_SPACE: Space = {
   mmio32MiB: [0, 64, 128, 192, 256, 512, 1024, 1536, 2048, 3072],
   mmio64MiB: [0, 128, 256, 512, 768, 1024, 2048, 4096, 16384],
   mmioHoleMiB: [0, 1024, 2048],
+  deviceSets: [],
 };
 
 export function spaceSize(s: Space): number {
-  return s.guestType.length * s.toolstack.length * s.deviceModel.length * s.stubdomain.length * s.ramMiB.length * s.mmio32MiB.length * s.mmio64MiB.length * s.mmioHoleMiB.length;
+  const mmio = s.deviceSets.length ? s.deviceSets.length : s.mmio32MiB.length * s.mmio64MiB.length;
+  return s.guestType.length * s.toolstack.length * s.deviceModel.length * s.stubdomain.length * s.ramMiB.length * mmio * s.mmioHoleMiB.length;
 }
 
 const CHOICES: Partial<Record<keyof Space, readonly (string | boolean)[]>> = {
@@ -55,6 +63,12 @@ export function makeSpace(overrides: Record<string, unknown>, source = 'space'):
       throw new InputError([{ path: `${source} ${key}`, message: `unknown dimension; use ${Object.keys(DEFAULT_SPACE).join(', ')}` }]);
     }
     const list = Array.isArray(value) ? value : [value];
+    if (key === 'deviceSets') {
+      const sets = list.map((set) => (Array.isArray(set) ? set : String(set).split(/[,+]/)).map((n) => String(n).trim()).filter(Boolean));
+      if (sets.some((set) => set.length === 0)) throw new InputError([{ path: `${source} deviceSets`, message: 'each device set names at least one device from scenarios/devices' }]);
+      space.deviceSets = sets;
+      continue;
+    }
     if (list.length === 0) throw new InputError([{ path: `${source} ${key}`, message: 'needs at least one value' }]);
     const choices = CHOICES[key as keyof Space];
     const norm = list.map((v) => (typeof v === 'bigint' ? Number(v) : v));
