@@ -12,7 +12,10 @@
 //    device is 02.0 and the VGA 03.0 (published hvmloader boot logs of Xen
 //    4.13 and 4.14 guests show exactly this: "pci dev 02:0 bar 14 size
 //    001000000" and a 32 MiB cirrus BAR at 03:0; test/guest/bootlogs.test.ts);
-//    qemu-xen-traditional creates the VGA first (02.0, platform 03.0).
+//    qemu-xen-traditional (hw/pc.c pc_init1) creates the VGA first (02.0),
+//    then the passed-through devices it was started with (xend's direct_pci),
+//    then the platform device and the NICs; libxl hot-plugs passed-through
+//    devices after the device model started, so with libxl they come last.
 //  - VGA: std VGA 1234:1111
 //    with BAR0 = vgamem_mb (libxl passes videoram) prefetchable, BAR2 = 4 KiB
 //    MMIO and the vgabios-stdvga.bin ROM (hw/display/vga-pci.c); cirrus
@@ -107,7 +110,13 @@ export interface EmulatedLayout {
 }
 
 /** The functions a device model presents for this guest, before passthrough. */
-export function emulatedFunctions(cfg: GuestConfig, dm: DeviceModel, vgaKind: 'stdvga' | 'cirrus' | 'none' | 'qxl', videoramMiB: number): EmulatedLayout {
+export function emulatedFunctions(
+  cfg: GuestConfig,
+  dm: DeviceModel,
+  vgaKind: 'stdvga' | 'cirrus' | 'none' | 'qxl',
+  videoramMiB: number,
+  bootTimePassthrough = 0, // slots qemu-traditional gives passed-through devices before the platform device (xend)
+): EmulatedLayout & { bootTimeSlots: number[] } {
   const usb = cfg.usb || cfg.usbdevice.length > 0;
   const functions = fixedFunctions(usb);
   let slot = 2;
@@ -118,6 +127,8 @@ export function emulatedFunctions(cfg: GuestConfig, dm: DeviceModel, vgaKind: 's
   });
   if (dm === 'qemu-xen' && cfg.xenPlatformPci) functions.push(platform());
   if (vgaKind !== 'none') functions.push(vga(dm, vgaKind, videoramMiB, slot++));
+  const bootTimeSlots: number[] = [];
+  if (dm === 'qemu-xen-traditional') for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(slot++);
   if (dm === 'qemu-xen-traditional' && cfg.xenPlatformPci) functions.push(platform());
   const unknownNics: string[] = [];
   cfg.vifs.forEach((vif, i) => {
@@ -132,5 +143,5 @@ export function emulatedFunctions(cfg: GuestConfig, dm: DeviceModel, vgaKind: 's
     if (dm === 'qemu-xen') bars.push({ index: 6, type: 'rom', size: 256n * KiB });
     functions.push({ slot: slot++, function: 0, ...nic, bars, classCode: 0x0200, interruptPin: 1, label: `${model} NIC (vif ${i})` });
   });
-  return { functions, nextSlot: slot, unknownNics };
+  return { functions, nextSlot: slot, unknownNics, bootTimeSlots };
 }

@@ -216,13 +216,15 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
     });
   }
 
-  const layout = emulatedFunctions(cfg, dm, params.vga, params.videoramMiB);
+  // xend starts qemu-traditional with the devices to pass through; libxl hot-plugs them later
+  const bootTime = toolstack === 'xend' && dm === 'qemu-xen-traditional' ? cfg.pci.filter((p) => p.vslot === undefined).length : 0;
+  const layout = emulatedFunctions(cfg, dm, params.vga, params.videoramMiB, bootTime);
   if (cfg.usbctrl.some((u) => (u.type ?? 'auto') !== 'pv' && (u.type ?? 'auto') !== 'qusb')) {
     findings.push({ severity: 'note', code: 'usbctrl-not-modelled', message: 'usbctrl controllers emulated by the device model (EHCI/xHCI) are not modelled; their few KiB of BARs are missing from this bus' });
   }
   for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${'rtl8139, e1000, ne2k_pci'}); left out of the bus` });
   const used = new Set(layout.functions.map((f) => f.slot));
-  const pt = passthroughFunctions(cfg, devices, layout.nextSlot, used);
+  const pt = passthroughFunctions(cfg, devices, layout.bootTimeSlots[0] ?? layout.nextSlot, used);
   if (pt.missing.length) {
     throw new InputError(pt.missing.map((bdf) => ({ path: `pci ${bdf}`, message: `no description of this device; pass --pci ${bdf}=FILE with its \`lspci -vv -s ${bdf}\` output (as root), its sysfs resource file, or JSON BARs` })));
   }

@@ -67,6 +67,16 @@ describe('emulated functions', () => {
     expect(f.filter((x) => x.slot >= 2).map((x) => `${x.slot}.${x.function} ${x.label}`)).toEqual(['2.0 Cirrus VGA', '3.0 Xen platform device']);
   });
 
+  it('qemu-xen-traditional under xend: passed-through devices before the platform device', () => {
+    const g = cfg("pci = ['0b:00.0']\nvif = ['bridge=xenbr0']\n");
+    const plan = planGuest(g, indexDevices([gpu]), { xen: ['4.4'], deviceModels: ['qemu-xen-traditional'], toolstack: 'xend' });
+    expect(plan.cases[0].devices.map((d) => `${d.slot}.${d.function} ${d.hostBdf ?? d.label}`)).toEqual([
+      '1.1 PIIX3 IDE', '2.0 std VGA', '4.0 Xen platform device', '5.0 rtl8139 NIC (vif 0)', '3.0 0000:0b:00.0',
+    ]);
+    const libxl = planGuest(g, indexDevices([gpu]), { xen: ['4.4'], deviceModels: ['qemu-xen-traditional'] });
+    expect(libxl.cases[0].devices.find((d) => d.hostBdf)?.slot).toBe(5); // hot-plugged after the NIC
+  });
+
   it('gives qemu-xen ROM BARs that qemu-xen-traditional does not have', () => {
     const g = cfg("vif = ['model=e1000']\n");
     const rom = (dm: 'qemu-xen' | 'qemu-xen-traditional') => emulatedFunctions(g, dm, 'stdvga', 16).functions.flatMap((f) => f.bars).filter((b) => b.type === 'rom').length;
