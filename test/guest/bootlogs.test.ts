@@ -14,7 +14,7 @@ describe('published hvmloader boot logs', () => {
   it('Xen 4.13, qemu-xen, 8 GiB, cirrus, USB, default NIC: identical log', () => {
     const guest = readXlGuest('type = "hvm"\nmemory = 8192\nusb = 1\nvif = [ "bridge=xenbr0" ]\n', 'win.cfg');
     const [c] = planGuest(guest, new Map(), { xen: ['4.13.0'], deviceModels: ['qemu-xen'] }).cases;
-    expect(c.result!.log).toEqual(log('xen-4.13-qemu-xen-usb-rtl8139.log'));
+    expect(c.result!.log).toEqual(log('xen-4.13-qemu-xen-usb-rtl8139.txt'));
   });
 
   it('Xen 4.14.3, qemu-xen, cirrus, e1000 and a passed-through function: identical log', () => {
@@ -38,6 +38,6 @@ describe('published hvmloader boot logs', () => {
       },
     ]);
     const [c] = planGuest(guest, devices, { xen: ['4.14.3'], deviceModels: ['qemu-xen'] }).cases;
-    expect(c.result!.log).toEqual(log('xen-4.14.3-qemu-xen-e1000-passthrough.log'));
+    expect(c.result!.log).toEqual(log('xen-4.14.3-qemu-xen-e1000-passthrough.txt'));
   });
 });
