@@ -169,7 +169,7 @@ function outcomes(result: PlacementResult, functions: (VirtualFunction & { hostB
 
 // Devices without which the guest does not boot: its display when it is the
 // only one, storage controllers, and the platform device its PV drivers use.
-function isCritical(d: DeviceReport, fn: VirtualFunction | undefined): boolean {
+function isCritical(fn: VirtualFunction | undefined): boolean {
   if (!fn) return false;
   if (fn.vendorId === 0x5853) return true;
   const cls = fn.classCode >> 8;
@@ -260,7 +260,7 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
     const fn = functions.find((f) => f.slot === d.slot && f.function === d.function);
     if (d.outcome === 'dropped') {
       holeFix ??= computeFixes(bus).smallestHole?.holeMiB;
-      const critical = isCritical(d, fn);
+      const critical = isCritical(fn);
       findings.push({
         severity: critical ? 'fatal' : 'error',
         code: critical ? 'critical-device-dropped' : 'device-dropped',
