@@ -121,33 +121,30 @@ const spans = (r: PlacementResult, kinds: string[]): Span[] =>
 
 const RUNS = { numRuns: 800 };
 
+/** Places random buses (without log text) and runs the check on each result. */
+function forEveryBus(check: (bus: BusInput, r: PlacementResult) => void, arb: fc.Arbitrary<BusInput> = busArb): void {
+  fc.assert(fc.property(arb, (bus) => check(bus, place(bus, { log: false }))), RUNS);
+}
+
 describe('placement invariants on random buses, every version', () => {
   it('placed BARs never overlap each other', () => {
-    fc.assert(
-      fc.property(busArb, (bus) => {
-        const r = place(bus, { log: false });
-        for (const kinds of [['low', 'high'], ['io']]) {
-          const s = spans(r, kinds);
-          for (let i = 1; i < s.length; i++) expect(s[i].start >= s[i - 1].end, `${s[i - 1].bar.reg} and ${s[i].bar.reg}`).toBe(true);
-        }
-      }),
-      RUNS,
-    );
+    forEveryBus((bus, r) => {
+      for (const kinds of [['low', 'high'], ['io']]) {
+        const s = spans(r, kinds);
+        for (let i = 1; i < s.length; i++) expect(s[i].start >= s[i - 1].end, `${s[i - 1].bar.reg} and ${s[i].bar.reg}`).toBe(true);
+      }
+    });
   });
 
   it('placed BARs never overlap RAM as hvmloader left it', () => {
-    fc.assert(
-      fc.property(busArb, (bus) => {
-        const r = place(bus, { log: false });
-        const low = BigInt(r.ram.lowMemEnd);
-        const high = BigInt(r.ram.highMemEnd);
-        for (const s of spans(r, ['low', 'high'])) {
-          expect(s.end <= 0x100000n || s.start >= low).toBe(true);
-          if (high > FOUR_GIB) expect(s.end <= FOUR_GIB || s.start >= high).toBe(true);
-        }
-      }),
-      RUNS,
-    );
+    forEveryBus((bus, r) => {
+      const low = BigInt(r.ram.lowMemEnd);
+      const high = BigInt(r.ram.highMemEnd);
+      for (const s of spans(r, ['low', 'high'])) {
+        expect(s.end <= 0x100000n || s.start >= low).toBe(true);
+        if (high > FOUR_GIB) expect(s.end <= FOUR_GIB || s.start >= high).toBe(true);
+      }
+    });
   });
 
   it('from 4.19 on, low BARs avoid disjoint reserved ranges (4.21 platform BARs aside)', () => {
@@ -161,86 +158,73 @@ describe('placement invariants on random buses, every version', () => {
       const r = (b.reserved ?? []).map((x) => [BigInt(x.start), BigInt(x.start) + BigInt(x.size)] as const).sort((x, y) => (x[0] < y[0] ? -1 : 1));
       return r.every((x, i) => i === 0 || x[0] >= r[i - 1][1]);
     };
-    fc.assert(
-      fc.property(busArb.filter((b) => (b.hvmloader === '4.19' || b.hvmloader === '4.21') && disjoint(b)), (bus) => {
-        const r = place(bus, { log: false });
+    forEveryBus(
+      (bus, r) => {
         const reserved = (bus.reserved ?? []).map((x) => ({ start: BigInt(x.start), end: BigInt(x.start) + BigInt(x.size) }));
         const holeEnd = BigInt(r.lowHole.end);
         for (const s of spans(r, ['low'])) {
           if (s.start >= holeEnd) continue; // placed at scan time above the (lowered) hole end
           for (const x of reserved) expect(s.start < x.end && x.start < s.end, `${s.bar.slot}:${s.bar.reg} over ${hex(x.start)}`).toBe(false);
         }
-      }),
-      RUNS,
+      },
+      busArb.filter((b) => (b.hvmloader === '4.19' || b.hvmloader === '4.21') && disjoint(b)),
     );
   });
 
   it('each placed BAR is aligned to its size and inside its window', () => {
-    fc.assert(
-      fc.property(busArb, (bus) => {
-        const r = place(bus, { log: false });
-        const holeStart = BigInt(r.lowHole.start);
-        const holeEnd = BigInt(r.lowHole.end);
-        const highFloor = BigInt(r.ram.highMemEnd) > FOUR_GIB ? BigInt(r.ram.highMemEnd) : FOUR_GIB;
-        for (const b of r.bars) {
-          if (b.placement === 'unplaced') continue;
-          const at = BigInt(b.address!);
-          const size = BigInt(b.size);
-          expect(at % size).toBe(0n);
-          if (b.placement === 'low') {
-            expect(at >= holeStart).toBe(true);
-            if (at >= holeEnd) expect(bus.hvmloader === '4.21' && bus.xenPlatformBarUc === false && at + size <= 0xfc000000n).toBe(true);
-            else expect(at + size <= holeEnd).toBe(true);
-          }
-          if (b.placement === 'high' && bus.hvmloader !== '4.3-rc') {
-            expect(at >= highFloor).toBe(true);
-            expect(at + size <= 1n << BigInt(bus.physAddrBits ?? 36)).toBe(true);
-          }
-          if (b.placement === 'io') expect(at >= 0xc000n && at + size <= 0x10000n).toBe(true);
+    forEveryBus((bus, r) => {
+      const holeStart = BigInt(r.lowHole.start);
+      const holeEnd = BigInt(r.lowHole.end);
+      const highFloor = BigInt(r.ram.highMemEnd) > FOUR_GIB ? BigInt(r.ram.highMemEnd) : FOUR_GIB;
+      for (const b of r.bars) {
+        if (b.placement === 'unplaced') continue;
+        const at = BigInt(b.address!);
+        const size = BigInt(b.size);
+        expect(at % size).toBe(0n);
+        if (b.placement === 'low') {
+          expect(at >= holeStart).toBe(true);
+          if (at >= holeEnd) expect(bus.hvmloader === '4.21' && bus.xenPlatformBarUc === false && at + size <= 0xfc000000n).toBe(true);
+          else expect(at + size <= holeEnd).toBe(true);
         }
-      }),
-      RUNS,
-    );
+        if (b.placement === 'high' && bus.hvmloader !== '4.3-rc') {
+          expect(at >= highFloor).toBe(true);
+          expect(at + size <= 1n << BigInt(bus.physAddrBits ?? 36)).toBe(true);
+        }
+        if (b.placement === 'io') expect(at >= 0xc000n && at + size <= 0x10000n).toBe(true);
+      }
+    });
   });
 
   it('RAM moved equals what left low memory and what arrived high', () => {
-    fc.assert(
-      fc.property(busArb, (bus) => {
-        const r = place(bus, { log: false });
-        const moved = BigInt(r.ram.relocated);
-        expect(BigInt(bus.lowMemEnd) - BigInt(r.ram.lowMemEnd)).toBe(moved);
-        if (moved > 0n) {
-          const before = BigInt(bus.highMemEnd ?? '0x0');
-          expect(BigInt(r.ram.highMemEnd) - (before > 0n ? before : FOUR_GIB)).toBe(moved);
-          expect(BigInt(r.ram.lowMemEnd)).toBe(BigInt(r.lowHole.start) > BigInt(r.ram.lowMemEnd) ? BigInt(r.ram.lowMemEnd) : BigInt(r.lowHole.start));
-        } else {
-          expect(r.ram.highMemEnd).toBe(bus.highMemEnd ?? '0x0');
-        }
-      }),
-      RUNS,
-    );
+    forEveryBus((bus, r) => {
+      const moved = BigInt(r.ram.relocated);
+      expect(BigInt(bus.lowMemEnd) - BigInt(r.ram.lowMemEnd)).toBe(moved);
+      if (moved > 0n) {
+        const before = BigInt(bus.highMemEnd ?? '0x0');
+        expect(BigInt(r.ram.highMemEnd) - (before > 0n ? before : FOUR_GIB)).toBe(moved);
+        expect(BigInt(r.ram.lowMemEnd)).toBe(BigInt(r.lowHole.start) > BigInt(r.ram.lowMemEnd) ? BigInt(r.ram.lowMemEnd) : BigInt(r.lowHole.start));
+      } else {
+        expect(r.ram.highMemEnd).toBe(bus.highMemEnd ?? '0x0');
+      }
+    });
   });
 
   it('BARs are in descending size order, equal sizes in scan order (4.21 platform BARs first)', () => {
     const regOrder = (b: PlacementResult['bars'][number]) => (b.slot * 8 + b.function) * 16 + (b.index === 'rom' ? 15 : b.index);
-    fc.assert(
-      fc.property(busArb, (bus) => {
-        const r = place(bus, { log: false });
-        // 4.21's scan-placed platform BARs come first, above the lowered hole end
-        const holeEnd = BigInt(r.lowHole.end);
-        let first = 0;
-        while (first < r.bars.length && r.bars[first].placement === 'low' && BigInt(r.bars[first].address!) >= holeEnd) first++;
-        if (first > 0) expect(bus.hvmloader === '4.21' && bus.xenPlatformBarUc === false).toBe(true);
-        const bars = r.bars.slice(first);
-        for (let i = 1; i < bars.length; i++) {
-          const a = BigInt(bars[i - 1].size);
-          const b = BigInt(bars[i].size);
-          expect(a >= b).toBe(true);
-          if (a === b) expect(regOrder(bars[i - 1]) < regOrder(bars[i])).toBe(true);
-        }
-      }),
-      RUNS,
-    );
+    forEveryBus((bus, r) => {
+      // 4.21's scan-placed platform BARs come first, above the lowered hole end
+      const holeEnd = BigInt(r.lowHole.end);
+      let first = 0;
+      while (first < r.bars.length && r.bars[first].placement === 'low' && BigInt(r.bars[first].address!) >= holeEnd) first++;
+      if (first > 0) expect(bus.hvmloader === '4.21' && bus.xenPlatformBarUc === false).toBe(true);
+      const bars = r.bars.slice(first);
+      for (let i = 1; i < bars.length; i++) {
+        const a = BigInt(bars[i - 1].size);
+        const b = BigInt(bars[i].size);
+        expect(a >= b).toBe(true);
+        if (a === b) expect(regOrder(bars[i - 1]) < regOrder(bars[i])).toBe(true);
+      }
+    });
   });
 
   it('every BAR has its log line: placed ones their value, unplaced ones "no space"', () => {
