@@ -4,15 +4,12 @@
 // is chosen so that without the rule the answer differs; where cheap, the 4.6
 // answer is given too.
 import { describe, expect, it } from 'vitest';
-import { BusError, place, type PlacementResult } from '../../src/index.js';
+import { place, type PlacementResult } from '../../src/index.js';
 import {
   IO_BARS,
   IO_LINES,
-  LINKS,
   NO_HIGH_RAM,
-  PLATFORM_INTA,
   PLATFORM_LOW,
-  PM_INTA,
   RELOCATE_64,
   as,
   high,
@@ -21,22 +18,11 @@ import {
   mem64,
   mkBus,
   nic,
-  relocating,
   unplaced,
+  HEAD,
+  caught,
+  staleRangeBus,
 } from './bus-4_6plus.js';
-
-/** The lines every bus below prints before the hole is settled. */
-const HEAD = [relocating(true), ...LINKS, PM_INTA, PLATFORM_INTA];
-
-function caught(fn: () => unknown): BusError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BusError);
-    return e as BusError;
-  }
-  throw new Error('expected a BusError');
-}
 
 describe('hvmloader 4.19: 64-bit BARs over 1 GiB', () => {
   it('always puts a 64-bit BAR over 1 GiB above 4 GiB, even when everything else fits, and leaves it out of the hole sizing', () => {
@@ -134,11 +120,7 @@ describe('hvmloader 4.19: 64-bit BARs over 1 GiB', () => {
 describe('hvmloader 4.19: reserved ranges', () => {
   it('looks up the next reserved range for each BAR from its own aligned base (no stale range as in 4.6)', () => {
     // the same bus as the 4.6 stale-range case: A in the alignment gap below 0xf0000000, B inside the first 16 MiB
-    const reserved = [
-      { start: '0xefc00000', size: '0x1000' },
-      { start: '0xf0800000', size: '0x1000' },
-    ];
-    const bus = mkBus('4.19', [], { lowMemEnd: '0xef800000', reserved });
+    const bus = staleRangeBus('4.19');
     const expected: PlacementResult = {
       hvmloader: '4.19',
       // RELEASE-4.19.0 pci.c: B meets the default hole above low RAM, so the hole starts at 0xef800000 as in 4.6

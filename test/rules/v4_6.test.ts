@@ -3,35 +3,21 @@
 // util.c (its own printf), on a minimal bus. Every case is chosen so that
 // without the rule the answer differs; where cheap, the 4.5 answer is given too.
 import { describe, expect, it } from 'vitest';
-import { BusError, parseBus, place, type PlacementResult } from '../../src/index.js';
+import { parseBus, place, type PlacementResult } from '../../src/index.js';
 import {
   IO_BARS,
   IO_LINES,
-  LINKS,
   NO_HIGH_RAM,
-  PLATFORM_INTA,
   PLATFORM_LOW,
-  PM_INTA,
   as,
   low,
   mem32,
   mkBus,
   nic,
-  relocating,
+  HEAD,
+  caught,
+  staleRangeBus,
 } from './bus-4_6plus.js';
-
-/** The lines every bus below prints before the hole is settled. */
-const HEAD = [relocating(true), ...LINKS, PM_INTA, PLATFORM_INTA];
-
-function caught(fn: () => unknown): BusError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BusError);
-    return e as BusError;
-  }
-  throw new Error('expected a BusError');
-}
 
 describe('hvmloader 4.6: reserved ranges move the hole start', () => {
   it('falls back to lowMemEnd when the default hole overlaps a reserved range', () => {
@@ -163,11 +149,7 @@ describe('hvmloader 4.6: BARs skip reserved ranges', () => {
 
   it('looks up the next reserved range once from pci_mem_start, so a stale one lets a BAR overlap a later range', () => {
     // low RAM ends at 0xef800000 (8 MiB aligned, not 16): A sits in the alignment gap below 0xf0000000, B inside the first BAR
-    const reserved = [
-      { start: '0xefc00000', size: '0x1000' },
-      { start: '0xf0800000', size: '0x1000' },
-    ];
-    const bus = mkBus('4.6', [], { lowMemEnd: '0xef800000', reserved });
+    const bus = staleRangeBus('4.6');
     const expected: PlacementResult = {
       hvmloader: '4.6',
       // RELEASE-4.6.0 pci.c: B meets [0xf0000000,0xfc000000), so the hole falls back to low RAM's end 0xef800000
