@@ -40,4 +40,22 @@ describe('published hvmloader boot logs', () => {
     const [c] = planGuest(guest, devices, { xen: ['4.14.3'], deviceModels: ['qemu-xen'] }).cases;
     expect(c.result!.log).toEqual(log('xen-4.14.3-qemu-xen-e1000-passthrough.txt'));
   });
+  // qemu-xen-traditional in a stub domain; these logs check its slot order
+  // (platform device first when there is no VGA, NICs after it) and that its
+  // emulated NIC has no ROM BAR. Before 4.17.4 libxl wrote no
+  // allow-memory-relocate key for stub domains, so hvmloader says "enabled".
+  const stubdom = (extra: string) =>
+    readXlGuest(`type = "hvm"\ndevice_model_version = "qemu-xen-traditional"\ndevice_model_stubdomain_override = 1\nvga = "none"\n${extra}`, 'stubdom.cfg');
+
+  it('Xen 4.12.1, traditional stub domain, no VGA, no NIC, 512 MiB: identical log', () => {
+    const [c] = planGuest(stubdom('memory = 512\n'), new Map(), { xen: ['4.12.1'] }).cases;
+    expect(c.deviceModel).toBe('qemu-xen-traditional');
+    expect(c.result!.log).toEqual(log('xen-4.12.1-traditional-stubdom-novga.txt'));
+  });
+
+  it('Xen 4.12.1, traditional stub domain, no VGA, default NIC, 3 GiB: identical log', () => {
+    const [c] = planGuest(stubdom('memory = 3072\nvif = [ "mac=00:16:3e:00:00:01,bridge=xenbr0" ]\n'), new Map(), { xen: ['4.12.1'] }).cases;
+    expect(c.result!.log).toEqual(log('xen-4.12.1-traditional-stubdom-rtl8139.txt'));
+    expect(c.params!.lowMemEnd).toBe('0xc0000000');
+  });
 });
