@@ -38,7 +38,11 @@ export interface GuestConfig {
   memoryMiB: number;
   maxmemMiB: number;
   videoramMiB?: number;
+  /** The VGA asked for: `vga`, or else `stdvga`. */
   vga?: 'stdvga' | 'cirrus' | 'none' | 'qxl';
+  /** Whether `vga` itself was given (xl reads it from 4.4), and `stdvga` as given. */
+  vgaKey?: boolean;
+  stdvga?: boolean;
   deviceModel?: DeviceModel;
   stubdomain: boolean;
   mmioHoleMiB?: number;
@@ -184,9 +188,9 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
   const maxmemMiB = r.number('maxmem', 1, 1 << 24, 'maxmem is in MiB and at least memory') ?? memoryMiB;
   if (values.has('maxmem') && maxmemMiB < memoryMiB) r.fail('maxmem', `${maxmemMiB} is below memory (${memoryMiB}); maxmem must be at least memory`);
   const videoramMiB = r.number('videoram', 1, 1 << 12, 'videoram is in MiB, e.g. videoram = 16');
-  let vga = r.choice('vga', ['stdvga', 'cirrus', 'none', 'qxl'] as const);
+  const vgaKey = r.choice('vga', ['stdvga', 'cirrus', 'none', 'qxl'] as const);
   const stdvga = r.boolean('stdvga');
-  if (vga === undefined && stdvga !== undefined) vga = stdvga ? 'stdvga' : 'cirrus';
+  const vga = vgaKey ?? (stdvga === undefined ? undefined : stdvga ? 'stdvga' : 'cirrus');
   const deviceModel = r.choice('device_model_version', ['qemu-xen', 'qemu-xen-traditional'] as const);
   const stubdomain = r.boolean('device_model_stubdomain_override') ?? false;
   const mmioHoleMiB = r.number('mmio_hole', 1, 4096, 'mmio_hole is in MiB, e.g. mmio_hole = 1024');
@@ -215,6 +219,8 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     maxmemMiB,
     videoramMiB,
     vga,
+    vgaKey: vgaKey !== undefined,
+    stdvga,
     deviceModel,
     stubdomain,
     mmioHoleMiB,

@@ -1,47 +1,44 @@
 // The virtual PCI functions each device model presents on bus 0, in the
-// order QEMU creates them (which decides their slots), with their BARs.
+// order it creates them (which decides their slots), with their BARs, per
+// Xen release. docs/research/emulated-devices.md has the long form of every
+// fact here; the short citations name the tree and tag read:
+//   QX@tag  qemu-xen (xenbits qemu-xen.git, the QEMU each Xen release pins)
+//   QT@tag  qemu-xen-traditional
+//   X@tag   xen.git (libxl)
 //
-// Sources (QEMU, qemu/qemu; qemu-xen-traditional, xen-project/qemu-xen-traditional):
-//  - i440FX 8086:1237 at 00.0 and PIIX3 8086:7000 at 01.0: hw/pci-host/piix.c,
-//    hw/i386/pc_piix.c; IDE 8086:7010 at 01.1 with its bus-master BAR4 of 16
-//    ports: hw/ide/piix.c; UHCI 8086:7020 at 01.2 (BAR4, 32 ports, INTD) when
-//    USB is on: hw/usb/hcd-uhci.c; PIIX4 PM 8086:7113 at 01.3 (INTA, no BARs
-//    in the standard header): hw/acpi/piix4.c. qemu-xen-traditional has the
-//    same four (hw/piix_pci.c, hw/ide.c, hw/usb-uhci.c, hw/acpi.c).
-//  - qemu-xen creates the Xen platform device before the VGA, so the platform
-//    device is 02.0 and the VGA 03.0 (published hvmloader boot logs of Xen
-//    4.13 and 4.14 guests show exactly this: "pci dev 02:0 bar 14 size
-//    001000000" and a 32 MiB cirrus BAR at 03:0; test/guest/bootlogs.test.ts);
-//    qemu-xen-traditional (hw/pc.c pc_init1) creates the VGA first (02.0),
-//    then the passed-through devices it was started with (xend's direct_pci),
-//    then the platform device and the NICs; libxl hot-plugs passed-through
-//    devices after the device model started, so with libxl they come last.
-//  - VGA: std VGA 1234:1111
-//    with BAR0 = vgamem_mb (libxl passes videoram) prefetchable, BAR2 = 4 KiB
-//    MMIO and the vgabios-stdvga.bin ROM (hw/display/vga-pci.c); cirrus
-//    1013:00b8 with a 32 MiB prefetchable BAR0, 4 KiB MMIO BAR1 and
-//    vgabios-cirrus.bin (hw/display/cirrus_vga.c). QEMU sizes a ROM BAR as the
-//    ROM file rounded up to a power of two (hw/pci/pci.c pci_add_option_rom):
-//    64 KiB for the VGA BIOSes. qemu-xen-traditional's VGA has no ROM BAR
-//    (hvmloader loads the VGA BIOS itself) and its std VGA has no MMIO BAR.
-//  - Xen platform device 5853:0001 at 03.0: 256 I/O ports and 16 MiB
-//    prefetchable MMIO, INTA (hw/i386/xen/xen_platform.c; hw/xen_platform.c).
-//  - emulated NICs from 04.0 in vif order: rtl8139 10ec:8139 (256 ports,
-//    256 B MMIO; hw/net/rtl8139.c), e1000 8086:100e (128 KiB MMIO, 64 ports;
-//    hw/net/e1000.c), ne2k_pci 10ec:8029 (256 ports; hw/net/ne2000-pci.c),
-//    all INTA; upstream QEMU adds their iPXE ROMs (efi-*.rom, 256 KiB BARs).
-//  - passed-through functions take the next free slots, as function 0 each,
-//    unless the config names a slot (xl-pci-configuration(5) @VSLOT).
+// Both device models put a function created "anywhere" in the first slot
+// whose function 0 is free (QX hw/pci/pci.c do_pci_register_device, QT
+// hw/pci.c pci_register_device), so a slot is the creation order.
+//  - 00.0 i440FX 8086:1237, 01.0 PIIX3 8086:7000, 01.1 IDE 8086:7010 (BAR4,
+//    16 ports), 01.2 UHCI 8086:7020 (BAR4, 32 ports, INTD) with usb=1,
+//    01.3 PIIX4 PM 8086:7113 (INTA, no standard BARs): QX hw/pci-host/piix.c,
+//    hw/ide/piix.c, hw/usb/hcd-uhci.c, hw/acpi/piix4.c; QT hw/piix_pci.c,
+//    hw/ide.c, hw/usb-uhci.c, hw/piix4acpi.c.
+//  - Xen platform device 5853:0001: 256 ports and 16 MiB prefetchable MMIO,
+//    INTA (QX hw/i386/xen/xen_platform.c, QT hw/xen_platform.c).
+//  - qemu-xen on Xen 4.2/4.3 (QEMU 1.0/1.3): libxl passes `-vga`, so the
+//    machine builds the VGA at 02.0 and the platform device right after it
+//    (QX@qemu-xen-4.2.0 hw/pc_piix.c l.171-175). From Xen 4.4 libxl passes
+//    the VGA as `-device` (X 74914a4b9d), which comes after the machine's own
+//    platform device: platform 02.0, VGA 03.0 (QX@qemu-xen-4.4.0
+//    hw/i386/pc_piix.c pc_xen_hvm_init; boot logs of Xen 4.13 and 4.14.3).
+//  - qemu-xen-traditional (QT@xen-4.8.0 hw/pc.c pc_init1): VGA 02.0, then
+//    the platform device, then the NICs; the devices xend starts it with
+//    come between the VGA and the platform device; libxl hot-plugs
+//    passed-through devices after everything (boot logs of Xen 4.12.1).
 
 import type { Device } from '../bus.js';
 import type { BarType } from '../contract.js';
 import type { DeviceModel, GuestConfig } from './config.js';
+import type { Release } from './releases.js';
 
 export interface VirtualBar {
   index: number; // 6 = ROM
   type: BarType;
   prefetchable?: boolean;
   size: bigint;
+  /** The BAR register's writable bits when they are not ~(size - 1) (a size that is not a power of two). */
+  mask?: bigint;
 }
 
 /** A function as a bus Device has it, with readable BARs and a name. */
@@ -50,8 +47,58 @@ export interface VirtualFunction extends Omit<Device, 'bars'> {
   label: string;
 }
 
+export type VgaKind = 'stdvga' | 'cirrus' | 'none' | 'qxl';
+
 const KiB = 1n << 10n;
 const MiB = 1n << 20n;
+
+/** The smallest power of two at or above n (n >= 1). */
+function pow2ceil(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** What the QEMU that a Xen release pins builds, where it changed across releases. */
+interface QemuXenBuild {
+  /** The VGA is machine-created (`-vga`), before the platform device. */
+  vgaBeforePlatform: boolean;
+  /** std VGA framebuffer BAR in MiB for a videoram of v MiB. */
+  stdvgaMiB: (v: number) => number;
+  /** std VGA has its 4 KiB "vga.mmio" BAR2. */
+  stdvgaMmio: boolean;
+  /** ROM BAR per NIC model (undefined: no ROM BAR). */
+  nicRom: Record<string, bigint | undefined>;
+}
+
+// ROM BAR = ROM file rounded up to a power of two (QX hw/pci/pci.c
+// pci_add_option_rom). File sizes from `git ls-tree -l <tag> pc-bios/`.
+function qemuXenBuild(r: Release): QemuXenBuild {
+  if (r.minor <= 3) {
+    // QEMU 1.0 (qemu-xen-4.2.0) / 1.3 (qemu-xen-4.3.0): pxe-*.rom, e1000's
+    // 67072 B -> 128 KiB, the others' 61440 B -> 64 KiB. In QEMU 1.0 ne2k_pci
+    // and pcnet load their ROM through fw_cfg (rom_add_option), no ROM BAR.
+    // std VGA: QEMU 1.0 has a fixed 8 MiB (hw/vga_int.h VGA_RAM_SIZE) and no
+    // mmio BAR; QEMU 1.3 defaults vgamem_mb to 16 and added the mmio BAR.
+    const q10 = r.minor === 2;
+    return {
+      vgaBeforePlatform: true,
+      stdvgaMiB: () => (q10 ? 8 : 16),
+      stdvgaMmio: !q10,
+      nicRom: { e1000: 128n * KiB, rtl8139: 64n * KiB, ne2k_pci: q10 ? undefined : 64n * KiB, pcnet: q10 ? undefined : 64n * KiB },
+    };
+  }
+  // QEMU 1.6 on (qemu-xen-4.4.0 ...): efi-*.rom of 173-200 KB -> 256 KiB
+  // (the Xen 4.13/4.14.3 boot logs show 256 KiB rtl8139 and e1000 ROMs).
+  const efi = { e1000: 256n * KiB, rtl8139: 256n * KiB, ne2k_pci: 256n * KiB, pcnet: 256n * KiB };
+  // Xen 4.4 passes `-device VGA` without vgamem_mb: QEMU's default 16 MiB.
+  if (r.minor === 4) return { vgaBeforePlatform: false, stdvgaMiB: () => 16, stdvgaMmio: true, nicRom: efi };
+  // Xen 4.5 on passes vgamem_mb=videoram (X 354d1edefc). QEMU 2.0/2.2
+  // (qemu-xen-4.5.0/4.6.0 hw/display/vga.c) round it up to a power of two up
+  // to 256 MiB; from qemu-xen-4.7 it is clamped to 1..512 MiB, then rounded.
+  const cap = r.minor <= 6 ? 256 : 512;
+  return { vgaBeforePlatform: false, stdvgaMiB: (v) => pow2ceil(Math.min(Math.max(v, 1), cap)), stdvgaMmio: true, nicRom: efi };
+}
 
 function fixedFunctions(usb: boolean): VirtualFunction[] {
   const f: VirtualFunction[] = [
@@ -64,21 +111,25 @@ function fixedFunctions(usb: boolean): VirtualFunction[] {
   return f;
 }
 
-function vga(dm: DeviceModel, kind: 'stdvga' | 'cirrus' | 'qxl', videoramMiB: number, slot: number): VirtualFunction {
-  const upstream = dm === 'qemu-xen';
-  if (kind === 'cirrus') {
-    const bars: VirtualBar[] = [
-      { index: 0, type: 'mem32', prefetchable: true, size: 32n * MiB },
-      { index: 1, type: 'mem32', size: 4n * KiB },
-    ];
-    if (upstream) bars.push({ index: 6, type: 'rom', size: 64n * KiB });
-    return { slot, function: 0, vendorId: 0x1013, deviceId: 0x00b8, classCode: 0x0300, interruptPin: 0, bars, label: 'Cirrus VGA' };
-  }
+const cirrus = (rom: boolean): Omit<VirtualFunction, 'slot' | 'function'> => ({
+  // 32 MiB prefetchable container and a 4 KiB MMIO BAR whatever the video
+  // memory (QX hw/display/cirrus_vga.c, QT hw/cirrus_vga.c); the VGA BIOS
+  // ROM (35-38 KB) makes a 64 KiB ROM BAR under qemu-xen only.
+  vendorId: 0x1013, deviceId: 0x00b8, classCode: 0x0300, interruptPin: 0, label: 'Cirrus VGA',
+  bars: [
+    { index: 0, type: 'mem32', prefetchable: true, size: 32n * MiB },
+    { index: 1, type: 'mem32', size: 4n * KiB },
+    ...(rom ? [{ index: 6, type: 'rom' as const, size: 64n * KiB }] : []),
+  ],
+});
+
+function qemuXenVga(kind: 'stdvga' | 'cirrus' | 'qxl', videoramMiB: number, build: QemuXenBuild): Omit<VirtualFunction, 'slot' | 'function'> {
+  if (kind === 'cirrus') return cirrus(true);
   if (kind === 'qxl') {
     // hw/display/qxl.c: VRAM (BAR0, videoram), RAM (BAR1, 64 MiB), ROM (BAR2, 8 KiB), I/O (BAR3, 32 ports)
-    const vram = (1n << BigInt(Math.ceil(Math.log2(Math.max(1, videoramMiB))))) * MiB;
+    const vram = BigInt(pow2ceil(Math.max(1, videoramMiB))) * MiB;
     return {
-      slot, function: 0, vendorId: 0x1b36, deviceId: 0x0100, classCode: 0x0300, interruptPin: 1,
+      vendorId: 0x1b36, deviceId: 0x0100, classCode: 0x0300, interruptPin: 1, label: 'QXL VGA',
       bars: [
         { index: 0, type: 'mem32', size: vram },
         { index: 1, type: 'mem32', size: 64n * MiB },
@@ -86,20 +137,37 @@ function vga(dm: DeviceModel, kind: 'stdvga' | 'cirrus' | 'qxl', videoramMiB: nu
         { index: 3, type: 'io', size: 32n },
         { index: 6, type: 'rom', size: 64n * KiB },
       ],
-      label: 'QXL VGA',
     };
   }
-  // std VGA: the framebuffer is videoram rounded up to a power of two
-  const fb = (1n << BigInt(Math.ceil(Math.log2(Math.max(1, videoramMiB))))) * MiB;
-  const bars: VirtualBar[] = [{ index: 0, type: 'mem32', prefetchable: true, size: fb }];
-  if (upstream) bars.push({ index: 2, type: 'mem32', size: 4n * KiB }, { index: 6, type: 'rom', size: 64n * KiB });
-  return { slot, function: 0, vendorId: 0x1234, deviceId: 0x1111, classCode: 0x0300, interruptPin: 0, bars, label: 'std VGA' };
+  // std VGA 1234:1111 (QX hw/display/vga-pci.c): prefetchable framebuffer,
+  // the mmio BAR2 where the build has it, the vgabios-stdvga ROM (64 KiB)
+  const bars: VirtualBar[] = [{ index: 0, type: 'mem32', prefetchable: true, size: BigInt(build.stdvgaMiB(videoramMiB)) * MiB }];
+  if (build.stdvgaMmio) bars.push({ index: 2, type: 'mem32', size: 4n * KiB });
+  bars.push({ index: 6, type: 'rom', size: 64n * KiB });
+  return { vendorId: 0x1234, deviceId: 0x1111, classCode: 0x0300, interruptPin: 0, bars, label: 'std VGA' };
 }
 
+function traditionalVga(kind: 'stdvga' | 'cirrus', videoramMiB: number): Omit<VirtualFunction, 'slot' | 'function'> {
+  if (kind === 'cirrus') return cirrus(false);
+  // QT@xen-4.8.0 hw/vga.c: the framebuffer BAR is -videoram MiB capped at
+  // 16 MiB and not rounded; no mmio BAR and no ROM BAR (hvmloader copies the
+  // VGA BIOS itself). QT hw/pci.c keeps the BAR's writable bits at
+  // ~(size - 1), so a size that is not a power of two reads back as a mask
+  // whose lowest set bit hvmloader takes for the size.
+  const size = BigInt(Math.min(videoramMiB, 16)) * MiB;
+  const bar: VirtualBar = { index: 0, type: 'mem32', prefetchable: true, size };
+  if ((size & (size - 1n)) !== 0n) bar.mask = ~(size - 1n) & 0xfffffff0n;
+  return { vendorId: 0x1234, deviceId: 0x1111, classCode: 0x0300, interruptPin: 0, bars: [bar], label: 'std VGA' };
+}
+
+// Emulated NICs, INTA (QX hw/net/{rtl8139,e1000,ne2000,pcnet-pci}.c; QT hw/
+// rtl8139.c, e1000.c, ne2000.c, pcnet.c): the same registers in both device
+// models; only qemu-xen gives them ROM BARs.
 const NIC_IDS: Record<string, { vendorId: number; deviceId: number; bars: VirtualBar[] }> = {
   rtl8139: { vendorId: 0x10ec, deviceId: 0x8139, bars: [{ index: 0, type: 'io', size: 256n }, { index: 1, type: 'mem32', size: 256n }] },
   e1000: { vendorId: 0x8086, deviceId: 0x100e, bars: [{ index: 0, type: 'mem32', size: 128n * KiB }, { index: 1, type: 'io', size: 64n }] },
   ne2k_pci: { vendorId: 0x10ec, deviceId: 0x8029, bars: [{ index: 0, type: 'io', size: 256n }] },
+  pcnet: { vendorId: 0x1022, deviceId: 0x2000, bars: [{ index: 0, type: 'io', size: 32n }, { index: 1, type: 'mem32', size: 32n }] },
 };
 export const NIC_MODELS = Object.keys(NIC_IDS);
 
@@ -107,41 +175,66 @@ export interface EmulatedLayout {
   functions: VirtualFunction[];
   nextSlot: number; // where passed-through functions start
   unknownNics: string[];
+  /** Slots qemu-traditional gives the devices xend starts it with. */
+  bootTimeSlots: number[];
 }
+
+const platformDevice = (slot: number): VirtualFunction => ({
+  slot, function: 0, vendorId: 0x5853, deviceId: 0x0001, classCode: 0xff80, interruptPin: 1,
+  bars: [{ index: 0, type: 'io', size: 256n }, { index: 1, type: 'mem32', prefetchable: true, size: 16n * MiB }],
+  label: 'Xen platform device',
+});
 
 /** The functions a device model presents for this guest, before passthrough. */
 export function emulatedFunctions(
   cfg: GuestConfig,
   dm: DeviceModel,
-  vgaKind: 'stdvga' | 'cirrus' | 'none' | 'qxl',
+  release: Release,
+  vgaKind: VgaKind,
   videoramMiB: number,
-  bootTimePassthrough = 0, // slots qemu-traditional gives passed-through devices before the platform device (xend)
-): EmulatedLayout & { bootTimeSlots: number[] } {
+  bootTimePassthrough = 0, // devices xend starts qemu-traditional with
+): EmulatedLayout {
   const usb = cfg.usb || cfg.usbdevice.length > 0;
   const functions = fixedFunctions(usb);
   let slot = 2;
-  const platform = (): VirtualFunction => ({
-    slot: slot++, function: 0, vendorId: 0x5853, deviceId: 0x0001, classCode: 0xff80, interruptPin: 1,
-    bars: [{ index: 0, type: 'io', size: 256n }, { index: 1, type: 'mem32', prefetchable: true, size: 16n * MiB }],
-    label: 'Xen platform device',
-  });
-  if (dm === 'qemu-xen' && cfg.xenPlatformPci) functions.push(platform());
-  if (vgaKind !== 'none') functions.push(vga(dm, vgaKind, videoramMiB, slot++));
+  const add = (f: Omit<VirtualFunction, 'slot' | 'function'>) => functions.push({ ...f, slot: slot++, function: 0 });
   const bootTimeSlots: number[] = [];
-  if (dm === 'qemu-xen-traditional') for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(slot++);
-  if (dm === 'qemu-xen-traditional' && cfg.xenPlatformPci) functions.push(platform());
+
+  if (dm === 'qemu-xen') {
+    const build = qemuXenBuild(release);
+    // before 4.4 the platform device exists whatever xen_platform_pci says
+    // (QEMU 1.0/1.3 create it whenever Xen is on; libxl had no `pc` machine)
+    const platform = cfg.xenPlatformPci || build.vgaBeforePlatform;
+    if (build.vgaBeforePlatform) {
+      if (vgaKind !== 'none') add(qemuXenVga(vgaKind, videoramMiB, build));
+      if (platform) functions.push(platformDevice(slot++));
+    } else {
+      if (platform) functions.push(platformDevice(slot++));
+      if (vgaKind !== 'none') add(qemuXenVga(vgaKind, videoramMiB, build));
+    }
+    return { ...nics(cfg, dm, build.nicRom, add), functions, nextSlot: slot, bootTimeSlots };
+  }
+
+  if (vgaKind === 'stdvga' || vgaKind === 'cirrus') add(traditionalVga(vgaKind, videoramMiB));
+  for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(slot++);
+  if (cfg.xenPlatformPci) functions.push(platformDevice(slot++));
+  return { ...nics(cfg, dm, {}, add), functions, nextSlot: slot, bootTimeSlots };
+}
+
+/** One NIC per emulated vif, in vif order (X libxl_nic.c: rtl8139 by default; type=vif is PV only). */
+function nics(cfg: GuestConfig, dm: DeviceModel, rom: Record<string, bigint | undefined>, add: (f: Omit<VirtualFunction, 'slot' | 'function'>) => void): { unknownNics: string[] } {
   const unknownNics: string[] = [];
   cfg.vifs.forEach((vif, i) => {
-    if (vif.type === 'vif') return; // PV-only: no emulated NIC
+    if (vif.type === 'vif') return;
     const model = vif.model ?? 'rtl8139';
     const nic = NIC_IDS[model];
     if (!nic) {
       unknownNics.push(`vif[${i}] model=${model}`);
       return;
     }
-    const bars = [...nic.bars];
-    if (dm === 'qemu-xen') bars.push({ index: 6, type: 'rom', size: 256n * KiB });
-    functions.push({ slot: slot++, function: 0, ...nic, bars, classCode: 0x0200, interruptPin: 1, label: `${model} NIC (vif ${i})` });
+    const romSize = dm === 'qemu-xen' ? rom[model] : undefined;
+    const bars = romSize ? [...nic.bars, { index: 6, type: 'rom' as const, size: romSize }] : [...nic.bars];
+    add({ vendorId: nic.vendorId, deviceId: nic.deviceId, bars, classCode: 0x0200, interruptPin: 1, label: `${model} NIC (vif ${i})` });
   });
-  return { functions, nextSlot: slot, unknownNics, bootTimeSlots };
+  return { unknownNics };
 }

@@ -26,20 +26,40 @@ const HVM_BELOW_4G_MMIO_START = 0xf0000000n;
 const HVM_BELOW_4G_MMIO_LENGTH = FOUR_GIB - HVM_BELOW_4G_MMIO_START;
 
 /**
- * libxl__domain_build_info_setdefault (libxl_create.c, RELEASE-4.19.0): the
- * VGA defaults to cirrus; videoram defaults and minimums per device model.
+ * The VGA and videoram libxl settles on (libxl__domain_build_info_setdefault,
+ * libxl_create.c; xl's parse of `vga` in xl_cmdimpl.c / xl_parse.c):
+ * cirrus unless asked otherwise; videoram defaults and minimums per device
+ * model. The `vga` key is read from 4.4 (stdvga, cirrus), "none" from 4.5,
+ * "qxl" from 4.6; earlier xl knows only `stdvga`.
  */
-export function videoDefaults(cfg: GuestConfig, dm: DeviceModel): { vga: PlatformParams['vga']; videoramMiB: number; refusal?: string; ignored?: string } {
-  const vga = cfg.vga ?? 'cirrus';
+export function videoDefaults(cfg: GuestConfig, dm: DeviceModel, release: Release): { vga: PlatformParams['vga']; videoramMiB: number; refusal?: string; ignored?: string } {
   const asked = cfg.videoramMiB;
-  if (vga === 'none') return { vga, videoramMiB: asked ?? 0 };
+  let vga = cfg.vga ?? 'cirrus';
+  let ignored: string | undefined;
+  if (cfg.vgaKey && release.minor < 4) {
+    // RELEASE-4.3.0 xl_cmdimpl.c reads only `stdvga`
+    vga = cfg.stdvga ? 'stdvga' : 'cirrus';
+    ignored = `vga = "${cfg.vga}" is not read by xl before 4.4 (use stdvga = 1); the guest gets ${vga}`;
+  } else if ((vga === 'none' && release.minor < 5) || (vga === 'qxl' && release.minor < 6)) {
+    return { vga, videoramMiB: 0, refusal: `vga = "${vga}" needs Xen ${vga === 'none' ? '4.5' : '4.6'} or later; xl ${release.text} exits with "Unknown vga"` };
+  }
+  if (vga === 'none') return { vga, videoramMiB: asked ?? 0, ignored };
+  if (release.minor === 2) return { vga, videoramMiB: asked ?? 8, ignored }; // RELEASE-4.2.0: 8 MiB, no minimum
+  if (release.minor === 3) {
+    // RELEASE-4.3.0: 16 MiB (at least 16) for qemu-xen's stdvga, else 8 (at least 8)
+    const min = dm === 'qemu-xen' && vga === 'stdvga' ? 16 : 8;
+    const v = asked ?? min;
+    return { vga, videoramMiB: v, ignored, refusal: v < min ? `videoram = ${v} is below the ${min} MiB libxl requires here` : undefined };
+  }
   if (dm === 'qemu-xen-traditional') {
     if (vga === 'qxl') return { vga, videoramMiB: asked ?? 0, refusal: 'vga = "qxl" needs device_model_version = "qemu-xen" (libxl refuses it with qemu-xen-traditional)' };
     if (vga === 'stdvga') {
       const v = asked ?? 8;
       return { vga, videoramMiB: v, refusal: v < 8 ? `videoram = ${v} is below the 8 MiB libxl requires for stdvga on qemu-xen-traditional` : undefined };
     }
-    return { vga, videoramMiB: 4, ignored: asked !== undefined && asked !== 4 ? `videoram = ${asked} is ignored for cirrus on qemu-xen-traditional (always 4 MiB)` : undefined };
+    // libxl only warns: the emulated card keeps 4 MiB, but RAM is still reduced by what was asked
+    const v = asked ?? 4;
+    return { vga, videoramMiB: v, ignored: v !== 4 ? `videoram = ${v} is ignored by the cirrus card of qemu-xen-traditional (always 4 MiB), though libxl still takes ${v} MiB from the guest's RAM for it` : undefined };
   }
   if (vga === 'qxl') {
     const v = asked ?? 128;
@@ -50,7 +70,11 @@ export function videoDefaults(cfg: GuestConfig, dm: DeviceModel): { vga: Platfor
     return { vga, videoramMiB: v, refusal: v < 16 ? `videoram = ${v} is below the 16 MiB libxl requires for stdvga on qemu-xen` : undefined };
   }
   const v = asked ?? 8;
-  return { vga, videoramMiB: v, refusal: v < 8 ? `videoram = ${v} is below the 8 MiB libxl requires for cirrus on qemu-xen` : undefined };
+  if (v < 8) return { vga, videoramMiB: v, refusal: `videoram = ${v} is below the 8 MiB libxl requires for cirrus on qemu-xen` };
+  // from 4.5 libxl passes vgamem_mb=videoram and QEMU's cirrus accepts only
+  // 4, 8 or 16 (qemu-xen-4.6.0 hw/display/cirrus_vga.c: "Invalid cirrus_vga ram size")
+  if (release.minor >= 5 && v !== 8 && v !== 16) return { vga, videoramMiB: v, refusal: `videoram = ${v} with cirrus: qemu-xen accepts only 8 or 16 MiB for its cirrus card and fails to start (use 8 or 16, or vga = "stdvga")` };
+  return { vga, videoramMiB: v };
 }
 
 /** The mmio_hole libxl honours, in bytes; undefined when there is none or it is ignored. */
@@ -86,7 +110,7 @@ function effectiveHole(cfg: GuestConfig, release: Release, toolstack: Toolstack,
 export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Release, toolstack: Toolstack): PlatformParams {
   const refusals: string[] = [];
   const ignored: string[] = [];
-  const video = videoDefaults(cfg, dm);
+  const video = videoDefaults(cfg, dm, release);
   if (video.refusal) refusals.push(video.refusal);
   if (video.ignored) ignored.push(video.ignored);
 

@@ -136,7 +136,10 @@ function toBusInput(version: string, params: PlatformParams, functions: VirtualF
       deviceId: hex(f.deviceId),
       classCode: hex(f.classCode),
       interruptPin: f.interruptPin,
-      bars: f.bars.map((b) => (b.type === 'rom' ? { type: 'rom' as const, size: hex(b.size) } : { index: b.index, type: b.type, ...(b.prefetchable ? { prefetchable: true } : {}), size: hex(b.size) })),
+      bars: f.bars.map((b) => {
+        const sizing = b.mask !== undefined ? { mask: hex(b.mask) } : { size: hex(b.size) };
+        return b.type === 'rom' ? { type: 'rom' as const, ...sizing } : { index: b.index, type: b.type, ...(b.prefetchable ? { prefetchable: true } : {}), ...sizing };
+      }),
     })),
   };
   void version;
@@ -218,7 +221,7 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
 
   // xend starts qemu-traditional with the devices to pass through; libxl hot-plugs them later
   const bootTime = toolstack === 'xend' && dm === 'qemu-xen-traditional' ? cfg.pci.filter((p) => p.vslot === undefined).length : 0;
-  const layout = emulatedFunctions(cfg, dm, params.vga, params.videoramMiB, bootTime);
+  const layout = emulatedFunctions(cfg, dm, release, params.vga, params.videoramMiB, bootTime);
   if (cfg.usbctrl.some((u) => (u.type ?? 'auto') !== 'pv' && (u.type ?? 'auto') !== 'qusb')) {
     findings.push({ severity: 'note', code: 'usbctrl-not-modelled', message: 'usbctrl controllers emulated by the device model (EHCI/xHCI) are not modelled; their few KiB of BARs are missing from this bus' });
   }

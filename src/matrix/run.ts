@@ -133,10 +133,10 @@ export function configBus(c: Config, version: VersionName): { bus: Bus; firstPas
   if (c.deviceModel === 'qemu-xen-traditional' && version === '4.21') return 'unavailable'; // removed in 4.21
   const cfg = guestConfig(c);
   const params = platformParams(cfg, c.deviceModel, LIBXL_OF[version], c.toolstack);
-  const layout = emulatedFunctions(cfg, c.deviceModel, params.vga, params.videoramMiB);
+  const layout = emulatedFunctions(cfg, c.deviceModel, LIBXL_OF[version], params.vga, params.videoramMiB);
   const devices: Device[] = layout.functions.map((f) => ({
     slot: f.slot, function: f.function, vendorId: f.vendorId, deviceId: f.deviceId, classCode: f.classCode, interruptPin: f.interruptPin,
-    bars: f.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable ?? false, size: b.size })),
+    bars: f.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable ?? false, ...(b.mask !== undefined ? { mask: Number(b.mask) } : { size: b.size }) })),
   }));
   // passed-through MMIO: 32-bit BARs of up to 256 MiB, 64-bit ones of up to 16 GiB, a few per function
   let slot = layout.nextSlot;

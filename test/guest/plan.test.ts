@@ -56,14 +56,14 @@ describe('platform parameters libxl gives hvmloader', () => {
 describe('emulated functions', () => {
   it('qemu-xen: the platform device at 02.0, VGA at 03.0, NICs after in vif order', () => {
     const g = cfg("vif = ['model=e1000', 'model=rtl8139', 'type=vif']\nusb = 1\n");
-    const f = emulatedFunctions(g, 'qemu-xen', 'stdvga', 16).functions;
+    const f = emulatedFunctions(g, 'qemu-xen', parseRelease('4.19'), 'stdvga', 16).functions;
     expect(f.map((x) => `${x.slot}.${x.function} ${x.vendorId.toString(16)}:${x.deviceId.toString(16)}`)).toEqual([
       '0.0 8086:1237', '1.0 8086:7000', '1.1 8086:7010', '1.2 8086:7020', '1.3 8086:7113', '2.0 5853:1', '3.0 1234:1111', '4.0 8086:100e', '5.0 10ec:8139',
     ]);
   });
 
   it('qemu-xen-traditional: VGA at 02.0, the platform device at 03.0', () => {
-    const f = emulatedFunctions(cfg(''), 'qemu-xen-traditional', 'cirrus', 4).functions;
+    const f = emulatedFunctions(cfg(''), 'qemu-xen-traditional', parseRelease('4.19'), 'cirrus', 4).functions;
     expect(f.filter((x) => x.slot >= 2).map((x) => `${x.slot}.${x.function} ${x.label}`)).toEqual(['2.0 Cirrus VGA', '3.0 Xen platform device']);
   });
 
@@ -79,7 +79,7 @@ describe('emulated functions', () => {
 
   it('gives qemu-xen ROM BARs that qemu-xen-traditional does not have', () => {
     const g = cfg("vif = ['model=e1000']\n");
-    const rom = (dm: 'qemu-xen' | 'qemu-xen-traditional') => emulatedFunctions(g, dm, 'stdvga', 16).functions.flatMap((f) => f.bars).filter((b) => b.type === 'rom').length;
+    const rom = (dm: 'qemu-xen' | 'qemu-xen-traditional') => emulatedFunctions(g, dm, parseRelease('4.19'), 'stdvga', 16).functions.flatMap((f) => f.bars).filter((b) => b.type === 'rom').length;
     expect(rom('qemu-xen')).toBe(2);
     expect(rom('qemu-xen-traditional')).toBe(0);
   });

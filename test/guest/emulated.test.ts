@@ -1,0 +1,94 @@
+// The emulated functions as each Xen release's device model builds them:
+// slot order, framebuffer and ROM sizes that changed with the QEMU a release
+// pins (docs/research/emulated-devices.md), and what libxl does with vga and
+// videoram per release.
+import { describe, expect, it } from 'vitest';
+import { readXlGuest } from '../../src/guest/config.js';
+import { emulatedFunctions, type VgaKind } from '../../src/guest/emulated.js';
+import { platformParams } from '../../src/guest/libxl.js';
+import { planGuest } from '../../src/guest/plan.js';
+import { parseRelease } from '../../src/guest/releases.js';
+
+const guest = (extra = '') => readXlGuest(`type = "hvm"\nmemory = 2048\n${extra}`, 'guest.cfg');
+const layout = (xen: string, dm: 'qemu-xen' | 'qemu-xen-traditional', vga: VgaKind, videoram: number, extra = '') =>
+  emulatedFunctions(guest(extra), dm, parseRelease(xen), vga, videoram).functions;
+const slots = (fns: ReturnType<typeof layout>) => fns.filter((f) => f.slot >= 2).map((f) => `${f.slot}.${f.function} ${f.label}`);
+const barsOf = (fns: ReturnType<typeof layout>, label: string) =>
+  fns.find((f) => f.label.startsWith(label))!.bars.map((b) => `${b.index === 6 ? 'rom' : b.index}:${b.size.toString(16)}`);
+
+describe('qemu-xen by release', () => {
+  it('Xen 4.2 and 4.3 build the VGA before the platform device (QEMU 1.0/1.3 -vga)', () => {
+    for (const xen of ['4.2', '4.3.4']) {
+      expect(slots(layout(xen, 'qemu-xen', 'cirrus', 8, "vif = ['model=e1000']"))).toEqual(['2.0 Cirrus VGA', '3.0 Xen platform device', '4.0 e1000 NIC (vif 0)']);
+    }
+    expect(slots(layout('4.4', 'qemu-xen', 'cirrus', 8))).toEqual(['2.0 Xen platform device', '3.0 Cirrus VGA']);
+  });
+
+  it('sizes the std VGA framebuffer as that release does', () => {
+    const fb = (xen: string, videoram: number) => barsOf(layout(xen, 'qemu-xen', 'stdvga', videoram), 'std VGA');
+    expect(fb('4.2', 32)).toEqual(['0:800000', 'rom:10000']); // QEMU 1.0: fixed 8 MiB, no mmio BAR
+    expect(fb('4.3', 32)).toEqual(['0:1000000', '2:1000', 'rom:10000']); // QEMU 1.3: 16 MiB default
+    expect(fb('4.4', 32)).toEqual(['0:1000000', '2:1000', 'rom:10000']); // no vgamem_mb passed yet
+    expect(fb('4.5', 24)[0]).toBe('0:2000000'); // vgamem_mb=24 rounded up to 32 MiB
+    expect(fb('4.6', 400)[0]).toBe('0:10000000'); // QEMU 2.2 caps at 256 MiB
+    expect(fb('4.19', 400)[0]).toBe('0:20000000'); // later QEMU caps at 512 MiB
+  });
+
+  it('gives NIC ROM BARs from the ROM files each QEMU shipped', () => {
+    const nic = (xen: string, model: string) => barsOf(layout(xen, 'qemu-xen', 'cirrus', 8, `vif = ['model=${model}']`), model);
+    expect(nic('4.2', 'e1000')).toContain('rom:20000'); // pxe-e1000.rom 67072 B
+    expect(nic('4.2', 'rtl8139')).toContain('rom:10000'); // pxe-rtl8139.rom 61440 B
+    expect(nic('4.2', 'ne2k_pci')).toEqual(['0:100']); // QEMU 1.0 loads it through fw_cfg
+    expect(nic('4.3', 'ne2k_pci')).toEqual(['0:100', 'rom:10000']);
+    expect(nic('4.4', 'e1000')).toContain('rom:40000'); // efi-e1000.rom
+    expect(nic('4.19', 'pcnet')).toEqual(['0:20', '1:20', 'rom:40000']);
+  });
+
+  it('keeps the platform device before 4.4 even with xen_platform_pci = 0', () => {
+    expect(slots(layout('4.3', 'qemu-xen', 'cirrus', 8, 'xen_platform_pci = 0'))).toEqual(['2.0 Cirrus VGA', '3.0 Xen platform device']);
+    expect(slots(layout('4.19', 'qemu-xen', 'cirrus', 8, 'xen_platform_pci = 0'))).toEqual(['2.0 Cirrus VGA']);
+  });
+});
+
+describe('qemu-xen-traditional std VGA', () => {
+  it('uses videoram as the framebuffer BAR, capped at 16 MiB, with no mmio or ROM BAR', () => {
+    expect(barsOf(layout('4.19', 'qemu-xen-traditional', 'stdvga', 8), 'std VGA')).toEqual(['0:800000']);
+    expect(barsOf(layout('4.19', 'qemu-xen-traditional', 'stdvga', 64), 'std VGA')).toEqual(['0:1000000']);
+  });
+
+  it('a videoram that is not a power of two reads back as a mask hvmloader sizes by its lowest bit', () => {
+    const plan = planGuest(guest("vga = 'stdvga'\nvideoram = 12"), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen-traditional'] });
+    const bar = plan.cases[0].result!.bars.find((b) => b.slot === 2 && b.reg === '0x10')!;
+    expect(bar.size).toBe('0x400000'); // 12 MiB register -> writable bits 0xff400000 -> 4 MiB
+  });
+});
+
+describe('vga and videoram as each libxl reads them', () => {
+  const params = (extra: string, xen: string, dm: 'qemu-xen' | 'qemu-xen-traditional' = 'qemu-xen') => platformParams(guest(extra), dm, parseRelease(xen), 'libxl');
+
+  it('xl before 4.4 reads only stdvga, so vga = "stdvga" is ignored there', () => {
+    expect(params("vga = 'stdvga'", '4.3')).toMatchObject({ vga: 'cirrus', videoramMiB: 8 });
+    expect(params("vga = 'stdvga'", '4.3').ignored[0]).toMatch(/not read by xl before 4.4/);
+    expect(params('stdvga = 1', '4.3')).toMatchObject({ vga: 'stdvga', videoramMiB: 16 });
+    expect(params('stdvga = 1', '4.2')).toMatchObject({ vga: 'stdvga', videoramMiB: 8 });
+  });
+
+  it('refuses vga kinds the release does not know', () => {
+    expect(params("vga = 'none'", '4.4').refusals[0]).toMatch(/needs Xen 4.5/);
+    expect(params("vga = 'qxl'", '4.5').refusals[0]).toMatch(/needs Xen 4.6/);
+    expect(params("vga = 'none'", '4.5').refusals).toEqual([]);
+  });
+
+  it('refuses a cirrus videoram qemu-xen cannot start with, from 4.5', () => {
+    expect(params('videoram = 32', '4.19').refusals[0]).toMatch(/only 8 or 16 MiB/);
+    expect(params('videoram = 16', '4.19').refusals).toEqual([]);
+    expect(params('videoram = 32', '4.4').refusals).toEqual([]); // 4.4 does not pass vgamem_mb
+  });
+
+  it('takes the asked videoram from RAM for traditional cirrus although the card ignores it', () => {
+    const p = params('videoram = 16', '4.19', 'qemu-xen-traditional');
+    expect(p.videoramMiB).toBe(16);
+    expect(p.lowMemEnd).toBe((2048n - 16n) << 20n);
+    expect(p.ignored[0]).toMatch(/still takes 16 MiB/);
+  });
+});
