@@ -5,6 +5,7 @@
 
 import { parseDocument } from 'yaml';
 import { InputError, type InputIssue } from '../errors.js';
+import { parseDiskSpec, type DiskSpec } from './disk.js';
 import { parseXlConfig, type XlValue } from './xlcfg.js';
 
 export type DeviceModel = 'qemu-xen' | 'qemu-xen-traditional';
@@ -48,6 +49,7 @@ export interface GuestConfig {
   mmioHoleMiB?: number;
   pci: PciSpec[];
   vifs: VifSpec[];
+  disks: DiskSpec[];
   usb: boolean;
   usbdevice: string[];
   usbctrl: UsbCtrlSpec[];
@@ -60,7 +62,7 @@ export interface GuestConfig {
 const KNOWN = new Set([
   'type', 'builder', 'name', 'memory', 'maxmem', 'videoram', 'vga', 'stdvga', 'device_model_version',
   'device_model_stubdomain_override', 'mmio_hole', 'pci', 'vif', 'usb', 'usbdevice', 'usbctrl', 'bios',
-  'xen_platform_pci',
+  'xen_platform_pci', 'disk',
 ]);
 
 class Reader {
@@ -207,6 +209,14 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     const o = options(t);
     return { model: o.model, type: o.type, text: t };
   });
+  const disks: DiskSpec[] = [];
+  r.list('disk').forEach((t, i) => {
+    try {
+      disks.push(parseDiskSpec(t));
+    } catch (e) {
+      r.fail('disk', `item ${i + 1} ${JSON.stringify(t)}: ${(e as Error).message}`);
+    }
+  });
   const usbctrl = r.list('usbctrl').map((t) => {
     const o = options(t);
     return { type: o.type, version: o.version ? Number(o.version) : undefined, ports: o.ports ? Number(o.ports) : undefined };
@@ -226,6 +236,7 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     mmioHoleMiB,
     pci,
     vifs,
+    disks,
     usb: r.boolean('usb') ?? false,
     usbdevice: r.list('usbdevice'),
     usbctrl,

@@ -179,6 +179,30 @@ export interface EmulatedLayout {
   bootTimeSlots: number[];
 }
 
+// LSI 53C895A 1000:0012, INTA: 256 ports, 1 KiB and 8 KiB of MMIO, no ROM
+// BAR (QX hw/scsi/lsi53c895a.c; QT@xen-4.8.0 hw/lsi53c895a.c l.1994-2016;
+// the Qubes boot log in test/fixtures/bootlogs shows this shape at 03:0).
+const LSI: Omit<VirtualFunction, 'slot' | 'function'> = {
+  vendorId: 0x1000, deviceId: 0x0012, classCode: 0x0100, interruptPin: 1, label: 'LSI 53C895A SCSI',
+  bars: [
+    { index: 0, type: 'io', size: 256n },
+    { index: 1, type: 'mem32', size: 1n * KiB },
+    { index: 2, type: 'mem32', size: 8n * KiB },
+  ],
+};
+
+/**
+ * Whether the device model gets a SCSI controller for the guest's disks.
+ * qemu-xen: a non-CD-ROM disk named sd* (X@RELEASE-4.19.0 libxl_dm.c
+ * l.1378-1387; before 4.11 the same test chose `-drive if=scsi`).
+ * Traditional: any disk named sd plus one letter, CD-ROMs too (QT@xen-4.8.0
+ * xenstore.c parse_drive_name).
+ */
+function wantsScsi(cfg: GuestConfig, dm: DeviceModel): boolean {
+  if (dm === 'qemu-xen') return cfg.disks.some((d) => !d.cdrom && d.vdev!.startsWith('sd'));
+  return cfg.disks.some((d) => /^sd.$/.test(d.vdev!));
+}
+
 const platformDevice = (slot: number): VirtualFunction => ({
   slot, function: 0, vendorId: 0x5853, deviceId: 0x0001, classCode: 0xff80, interruptPin: 1,
   bars: [{ index: 0, type: 'io', size: 256n }, { index: 1, type: 'mem32', prefetchable: true, size: 16n * MiB }],
@@ -200,17 +224,33 @@ export function emulatedFunctions(
   const add = (f: Omit<VirtualFunction, 'slot' | 'function'>) => functions.push({ ...f, slot: slot++, function: 0 });
   const bootTimeSlots: number[] = [];
 
+  const scsi = wantsScsi(cfg, dm);
+
   if (dm === 'qemu-xen') {
     const build = qemuXenBuild(release);
     // before 4.4 the platform device exists whatever xen_platform_pci says
     // (QEMU 1.0/1.3 create it whenever Xen is on; libxl had no `pc` machine)
     const platform = cfg.xenPlatformPci || build.vgaBeforePlatform;
+    const vga = () => {
+      if (vgaKind !== 'none') add(qemuXenVga(vgaKind, videoramMiB, build));
+    };
     if (build.vgaBeforePlatform) {
-      if (vgaKind !== 'none') add(qemuXenVga(vgaKind, videoramMiB, build));
+      // QEMU 1.0/1.3 pc_init1: VGA, platform, ..., the `if=scsi` controller last
+      vga();
       if (platform) functions.push(platformDevice(slot++));
+      if (scsi) add(LSI);
+    } else if (release.minor <= 10) {
+      // QEMU 1.6-2.11 create the `if=scsi` controller inside pc_init1, before
+      // pc_xen_hvm_init adds the platform device (QX@qemu-xen-4.7.0-rc4
+      // hw/i386/pc_piix.c l.307, l.470)
+      if (scsi) add(LSI);
+      if (platform) functions.push(platformDevice(slot++));
+      vga();
     } else {
+      // a9e6fa0a53 (4.11): libxl's first `-device` is the controller
       if (platform) functions.push(platformDevice(slot++));
-      if (vgaKind !== 'none') add(qemuXenVga(vgaKind, videoramMiB, build));
+      if (scsi) add(LSI);
+      vga();
     }
     return { ...nics(cfg, dm, build.nicRom, add), functions, nextSlot: slot, bootTimeSlots };
   }
@@ -218,7 +258,9 @@ export function emulatedFunctions(
   if (vgaKind === 'stdvga' || vgaKind === 'cirrus') add(traditionalVga(vgaKind, videoramMiB));
   for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(slot++);
   if (cfg.xenPlatformPci) functions.push(platformDevice(slot++));
-  return { ...nics(cfg, dm, {}, add), functions, nextSlot: slot, bootTimeSlots };
+  const { unknownNics } = nics(cfg, dm, {}, add);
+  if (scsi) add(LSI); // pc_init1 creates it last, after the NICs
+  return { unknownNics, functions, nextSlot: slot, bootTimeSlots };
 }
 
 /** One NIC per emulated vif, in vif order (X libxl_nic.c: rtl8139 by default; type=vif is PV only). */

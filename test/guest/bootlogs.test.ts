@@ -58,4 +58,26 @@ describe('published hvmloader boot logs', () => {
     expect(c.result!.log).toEqual(log('xen-4.12.1-traditional-stubdom-rtl8139.txt'));
     expect(c.params!.lowMemEnd).toBe('0xc0000000');
   });
+  it('Qubes R4.0 (qemu-xen stub domain): std VGA, an sd disk and two passed-through controllers: identical from the IRQ lines on', () => {
+    const guest = readXlGuest(
+      'type = "hvm"\nmemory = 400\nvga = "stdvga"\ndevice_model_stubdomain_override = 1\n' +
+        "disk = [ 'phy:/dev/qubes_dom0/vm-sys-usb-root,sda,w' ]\npci = [ '00:14.0', '00:1a.0' ]\n",
+      'sys-usb.cfg',
+    );
+    const devices = indexDevices([
+      { bdf: '00:14.0', functions: [{ bdf: '00:14.0', classCode: 0x0c03, vendorId: 0x8086, deviceId: 0x1e26, interruptPin: 4, bars: [{ index: 0, type: 'mem32', prefetchable: false, size: 0x1000n }] }] },
+      {
+        bdf: '00:1a.0',
+        functions: [
+          {
+            bdf: '00:1a.0', classCode: 0x0c03, vendorId: 0x8086, deviceId: 0x1e31, interruptPin: 1,
+            bars: [{ index: 0, type: 'mem64', prefetchable: false, size: 0x80000n }, { index: 6, type: 'rom', prefetchable: false, size: 0x10000n }],
+          },
+        ],
+      },
+    ]);
+    const [c] = planGuest(guest, devices, { xen: ['4.11'], deviceModels: ['qemu-xen'] }).cases;
+    const lines = c.result!.log;
+    expect(lines.slice(lines.findIndex((l) => l.startsWith('PCI-ISA link 0')))).toEqual(log('qubes-4.0-qemu-xen-lsi-stdvga-2pt.txt'));
+  });
 });

@@ -92,3 +92,28 @@ describe('vga and videoram as each libxl reads them', () => {
     expect(p.ignored[0]).toMatch(/still takes 16 MiB/);
   });
 });
+
+describe('SCSI controller for sd* disks', () => {
+  const disk = "disk = [ '/dev/vg/guest,raw,sda,rw', '/root/install.iso,,hdc,cdrom' ]";
+  it('qemu-xen puts it where each release creates it', () => {
+    expect(slots(layout('4.3', 'qemu-xen', 'cirrus', 8, disk))).toEqual(['2.0 Cirrus VGA', '3.0 Xen platform device', '4.0 LSI 53C895A SCSI']);
+    expect(slots(layout('4.10', 'qemu-xen', 'cirrus', 8, disk))).toEqual(['2.0 LSI 53C895A SCSI', '3.0 Xen platform device', '4.0 Cirrus VGA']);
+    expect(slots(layout('4.11', 'qemu-xen', 'cirrus', 8, disk))).toEqual(['2.0 Xen platform device', '3.0 LSI 53C895A SCSI', '4.0 Cirrus VGA']);
+  });
+
+  it('needs a non-CD-ROM sd disk under qemu-xen; traditional takes any sdX', () => {
+    const cd = "disk = [ '/root/install.iso,,sdb,cdrom', 'phy:/dev/vg/guest,hda,w' ]";
+    expect(slots(layout('4.19', 'qemu-xen', 'cirrus', 8, cd))).toEqual(['2.0 Xen platform device', '3.0 Cirrus VGA']);
+    expect(slots(layout('4.19', 'qemu-xen-traditional', 'cirrus', 4, `${cd}\nvif = ['bridge=xenbr0']`))).toEqual([
+      '2.0 Cirrus VGA', '3.0 Xen platform device', '4.0 rtl8139 NIC (vif 0)', '5.0 LSI 53C895A SCSI',
+    ]);
+  });
+
+  it('reads disk specs as xl does, and refuses what xl refuses', () => {
+    const g = guest("disk = [ 'format=raw, vdev=sda, access=rw, target=/dev/vg/a,b', 'raw:/img,hdc:cdrom,ro', ',,hdd,devtype=cdrom' ]");
+    expect(g.disks.map((d) => `${d.vdev}${d.cdrom ? ':cdrom' : ''}`)).toEqual(['sda', 'hdc:cdrom', 'hdd:cdrom']);
+    expect(() => guest("disk = [ '/dev/vg/a,sda' ]")).toThrow(/guest.cfg:3 disk: item 1 "\/dev\/vg\/a,sda": "sda" is not a disk format/);
+    expect(() => guest("disk = [ '/dev/vg/a,,sda,w,extra' ]")).toThrow(/too many positional parameters/);
+    expect(() => guest("disk = [ 'vdev=sda,bogus=1,target=/x' ]")).toThrow(/unknown parameter "bogus"/);
+  });
+});
