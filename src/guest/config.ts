@@ -52,8 +52,16 @@ export interface GuestConfig {
   disks: DiskSpec[];
   usb: boolean;
   usbdevice: string[];
+  /** `usbversion`: the USB controller qemu-xen is started with when usb/usbdevice are unset (1-3). */
+  usbversion?: number;
   usbctrl: UsbCtrlSpec[];
   bios?: 'rombios' | 'seabios' | 'ovmf';
+  /** Keys that add PCI functions this planner does not model (noted in the plan). */
+  soundhw?: string;
+  hdtype?: 'ide' | 'ahci';
+  vendorDevice?: string;
+  spiceVdagent: boolean;
+  gfxPassthru: boolean;
   xenPlatformPci: boolean;
   /** Keys present in the file that do not shape the bus. */
   otherKeys: string[];
@@ -61,8 +69,8 @@ export interface GuestConfig {
 
 const KNOWN = new Set([
   'type', 'builder', 'name', 'memory', 'maxmem', 'videoram', 'vga', 'stdvga', 'device_model_version',
-  'device_model_stubdomain_override', 'mmio_hole', 'pci', 'vif', 'usb', 'usbdevice', 'usbctrl', 'bios',
-  'xen_platform_pci', 'disk',
+  'device_model_stubdomain_override', 'mmio_hole', 'pci', 'vif', 'usb', 'usbdevice', 'usbversion', 'usbctrl', 'bios',
+  'xen_platform_pci', 'disk', 'soundhw', 'hdtype', 'vendor_device', 'spice', 'spicevdagent', 'gfx_passthru',
 ]);
 
 class Reader {
@@ -181,6 +189,14 @@ function parsePci(r: Reader, text: string, index: number): PciSpec | undefined {
   return { bdf, vslot, options: opts, text };
 }
 
+// xl.cfg(5): gfx_passthru = BOOLEAN | "default" | "igd"
+function gfxPassthru(r: Reader): boolean {
+  const text = r.string('gfx_passthru')?.trim();
+  if (text === undefined) return false;
+  if (text === 'igd' || text === 'default') return true;
+  return r.boolean('gfx_passthru') ?? false;
+}
+
 function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
   const r = new Reader(values, source);
   // `type` wins; older files say builder="hvm"; without either xl builds PV
@@ -239,9 +255,15 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     disks,
     usb: r.boolean('usb') ?? false,
     usbdevice: r.list('usbdevice'),
+    usbversion: r.number('usbversion', 1, 3, 'usbversion is 1 (UHCI), 2 (EHCI) or 3 (xHCI)'),
     usbctrl,
     bios: r.choice('bios', ['rombios', 'seabios', 'ovmf'] as const),
     xenPlatformPci: r.boolean('xen_platform_pci') ?? true,
+    soundhw: r.string('soundhw'),
+    hdtype: r.choice('hdtype', ['ide', 'ahci'] as const),
+    vendorDevice: r.choice('vendor_device', ['none', 'xenserver'] as const),
+    spiceVdagent: (r.boolean('spice') ?? false) && (r.boolean('spicevdagent') ?? false),
+    gfxPassthru: gfxPassthru(r),
     otherKeys: [...values.keys()].filter((k) => !KNOWN.has(k)),
   };
   if (r.issues.length) throw new InputError(r.issues);

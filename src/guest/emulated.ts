@@ -31,6 +31,7 @@ import type { Device } from '../bus.js';
 import type { BarType } from '../contract.js';
 import type { DeviceModel, GuestConfig } from './config.js';
 import type { Release } from './releases.js';
+import { ich9Set, NEC_XHCI, PIIX3_UHCI } from './usb.js';
 
 export interface VirtualBar {
   index: number; // 6 = ROM
@@ -221,7 +222,12 @@ export function emulatedFunctions(
   const usb = cfg.usb || cfg.usbdevice.length > 0;
   const functions = fixedFunctions(usb);
   let slot = 2;
-  const add = (f: Omit<VirtualFunction, 'slot' | 'function'>) => functions.push({ ...f, slot: slot++, function: 0 });
+  // the next slot whose function 0 is free, as both device models choose it
+  const free = () => {
+    while (functions.some((f) => f.slot === slot)) slot++;
+    return slot++;
+  };
+  const add = (f: Omit<VirtualFunction, 'slot' | 'function'>) => functions.push({ ...f, slot: free(), function: 0 });
   const bootTimeSlots: number[] = [];
 
   const scsi = wantsScsi(cfg, dm);
@@ -231,24 +237,29 @@ export function emulatedFunctions(
     // before 4.4 the platform device exists whatever xen_platform_pci says
     // (QEMU 1.0/1.3 create it whenever Xen is on; libxl had no `pc` machine)
     const platform = cfg.xenPlatformPci || build.vgaBeforePlatform;
+    // libxl's -device order from 4.4: VGA, then the usbversion controller
+    // (only when usb/usbdevice are unset), then sound and NICs
     const vga = () => {
       if (vgaKind !== 'none') add(qemuXenVga(vgaKind, videoramMiB, build));
+      if (release.minor >= 4 && !usb && cfg.usbversion === 1) add(PIIX3_UHCI);
+      if (release.minor >= 4 && !usb && cfg.usbversion === 2) functions.push(...ich9Set());
+      if (release.minor >= 4 && !usb && cfg.usbversion === 3) add(NEC_XHCI);
     };
     if (build.vgaBeforePlatform) {
       // QEMU 1.0/1.3 pc_init1: VGA, platform, ..., the `if=scsi` controller last
       vga();
-      if (platform) functions.push(platformDevice(slot++));
+      if (platform) functions.push(platformDevice(free()));
       if (scsi) add(LSI);
     } else if (release.minor <= 10) {
       // QEMU 1.6-2.11 create the `if=scsi` controller inside pc_init1, before
       // pc_xen_hvm_init adds the platform device (QX@qemu-xen-4.7.0-rc4
       // hw/i386/pc_piix.c l.307, l.470)
       if (scsi) add(LSI);
-      if (platform) functions.push(platformDevice(slot++));
+      if (platform) functions.push(platformDevice(free()));
       vga();
     } else {
       // a9e6fa0a53 (4.11): libxl's first `-device` is the controller
-      if (platform) functions.push(platformDevice(slot++));
+      if (platform) functions.push(platformDevice(free()));
       if (scsi) add(LSI);
       vga();
     }
@@ -257,7 +268,7 @@ export function emulatedFunctions(
 
   if (vgaKind === 'stdvga' || vgaKind === 'cirrus') add(traditionalVga(vgaKind, videoramMiB));
   for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(slot++);
-  if (cfg.xenPlatformPci) functions.push(platformDevice(slot++));
+  if (cfg.xenPlatformPci) functions.push(platformDevice(free()));
   const { unknownNics } = nics(cfg, dm, {}, add);
   if (scsi) add(LSI); // pc_init1 creates it last, after the NICs
   return { unknownNics, functions, nextSlot: slot, bootTimeSlots };

@@ -11,7 +11,7 @@ import { place } from '../place.js';
 import { computeFixes } from '../advisor/fixes.js';
 import { addressWidth, mtrrExhaustion, sharedPages, superpageAlignment } from '../advisor/hazards.js';
 import { DEVICE_MODELS, type DeviceModel, type GuestConfig } from './config.js';
-import { emulatedFunctions, type VirtualFunction } from './emulated.js';
+import { emulatedFunctions, NIC_MODELS, type VirtualFunction } from './emulated.js';
 import { platformParams, type PlatformParams, type Toolstack } from './libxl.js';
 import type { HostFunction } from './lspci.js';
 import { hvmloaderOf, parseRelease, type Release } from './releases.js';
@@ -179,6 +179,21 @@ function isCritical(fn: VirtualFunction | undefined): boolean {
   return cls === 0x01 || fn.classCode === 0x0300;
 }
 
+// Options that add PCI functions whose slots and BARs are not catalogued: say
+// so, since every device created after them moves one slot on.
+function unmodelled(cfg: GuestConfig, dm: DeviceModel): string[] {
+  const out: string[] = [];
+  const after = 'the slots of devices created after it (NICs, passed-through devices) are one lower here than in the guest';
+  if (cfg.soundhw) out.push(`soundhw = "${cfg.soundhw}": the sound card is not modelled; ${after}`);
+  if (dm === 'qemu-xen') {
+    if (cfg.hdtype === 'ahci') out.push(`hdtype = "ahci": the AHCI controller is not modelled; ${after}`);
+    if (cfg.vendorDevice === 'xenserver') out.push(`vendor_device = "xenserver": the XenServer PV device (5853:c000) is not modelled; ${after}`);
+    if (cfg.spiceVdagent) out.push(`spicevdagent: the virtio-serial controller is not modelled; ${after}`);
+    if (cfg.gfxPassthru) out.push('gfx_passthru: QEMU 8.0 and later keep slot 02.0 for the IGD and move the platform device to 03.0; this plan uses the layout without that reservation');
+  }
+  return out;
+}
+
 // What stops hvmloader moving RAM for qemu-xen, given who starts the guest.
 function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack): string {
   const hole = release.minor >= 5 ? ', or set mmio_hole large enough that the hole need not grow' : '';
@@ -225,7 +240,8 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
   if (cfg.usbctrl.some((u) => (u.type ?? 'auto') !== 'pv' && (u.type ?? 'auto') !== 'qusb')) {
     findings.push({ severity: 'note', code: 'usbctrl-not-modelled', message: 'usbctrl controllers emulated by the device model (EHCI/xHCI) are not modelled; their few KiB of BARs are missing from this bus' });
   }
-  for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${'rtl8139, e1000, ne2k_pci'}); left out of the bus` });
+  for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${NIC_MODELS.join(', ')}); left out of the bus` });
+  for (const n of unmodelled(cfg, dm)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
   const used = new Set(layout.functions.map((f) => f.slot));
   const pt = passthroughFunctions(cfg, devices, layout.bootTimeSlots[0] ?? layout.nextSlot, used);
   if (pt.missing.length) {

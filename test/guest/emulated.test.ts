@@ -117,3 +117,38 @@ describe('SCSI controller for sd* disks', () => {
     expect(() => guest("disk = [ 'vdev=sda,bogus=1,target=/x' ]")).toThrow(/unknown parameter "bogus"/);
   });
 });
+
+describe('USB controllers of usbversion (qemu-xen, from 4.4)', () => {
+  it('puts UHCI and xHCI in the next free slot after the VGA, before the NICs', () => {
+    expect(slots(layout('4.19', 'qemu-xen', 'cirrus', 8, "usbversion = 3\nvif = ['model=e1000']"))).toEqual([
+      '2.0 Xen platform device', '3.0 Cirrus VGA', '4.0 NEC USB 3.0 (xHCI)', '5.0 e1000 NIC (vif 0)',
+    ]);
+    expect(barsOf(layout('4.19', 'qemu-xen', 'cirrus', 8, 'usbversion = 3'), 'NEC')).toEqual(['0:4000']);
+    expect(slots(layout('4.19', 'qemu-xen', 'cirrus', 8, 'usbversion = 1'))).toContain('4.0 PIIX3 USB (UHCI)');
+  });
+
+  it('puts the ICH9 EHCI set at 1d.0-1d.2 and 1d.7, leaving the slot order alone', () => {
+    expect(slots(layout('4.19', 'qemu-xen', 'cirrus', 8, "usbversion = 2\nvif = ['bridge=xenbr0']"))).toEqual([
+      '2.0 Xen platform device', '3.0 Cirrus VGA', '29.0 ICH9 USB (UHCI 1)', '29.1 ICH9 USB (UHCI 2)', '29.2 ICH9 USB (UHCI 3)', '29.7 ICH9 USB 2.0 (EHCI)', '4.0 rtl8139 NIC (vif 0)',
+    ]);
+  });
+
+  it('is ignored when usb = 1, before 4.4 and by qemu-xen-traditional', () => {
+    for (const [xen, dm, extra] of [['4.19', 'qemu-xen', 'usb = 1'], ['4.3', 'qemu-xen', ''], ['4.19', 'qemu-xen-traditional', '']] as const) {
+      expect(layout(xen, dm, 'cirrus', 8, `usbversion = 3\n${extra}`).some((f) => f.label.startsWith('NEC'))).toBe(false);
+    }
+  });
+
+  it('refuses a usbversion xl does not accept', () => {
+    expect(() => guest('usbversion = 4')).toThrow(/usbversion: 4 is out of range; usbversion is 1 \(UHCI\), 2 \(EHCI\) or 3 \(xHCI\)/);
+  });
+});
+
+describe('options whose PCI functions are not catalogued', () => {
+  it('says so instead of silently shifting slots', () => {
+    const plan = planGuest(guest("soundhw = 'hda'\nhdtype = 'ahci'\nvendor_device = 'xenserver'"), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen'] });
+    const notes = plan.cases[0].findings.filter((f) => f.code === 'not-modelled').map((f) => f.message.split(':')[0]);
+    expect(notes).toEqual(['soundhw = "hda"', 'hdtype = "ahci"', 'vendor_device = "xenserver"']);
+    expect(planGuest(guest(''), new Map(), { xen: ['4.19'] }).cases.flatMap((c) => c.findings)).toEqual([]);
+  });
+});
