@@ -178,6 +178,8 @@ export interface EmulatedLayout {
   unknownNics: string[];
   /** Slots qemu-traditional gives the devices xend starts it with. */
   bootTimeSlots: number[];
+  /** A slot kept free for the host's IGD (qemu-traditional with gfx_passthru). */
+  igdSlot?: number;
 }
 
 // LSI 53C895A 1000:0012, INTA: 256 ports, 1 KiB and 8 KiB of MMIO, no ROM
@@ -223,8 +225,12 @@ export function emulatedFunctions(
   const functions = fixedFunctions(usb);
   let slot = 2;
   // the next slot whose function 0 is free, as both device models choose it
+  // qemu-xen-traditional started with -gfx_passthru keeps 02.0 for the
+  // host's IGD (QT@xen-4.8.0 hw/pci.c pci_register_device) and has no
+  // emulated VGA (vl.c select_vgahw("passthrough") overrides -std-vga)
+  const igdSlot = dm === 'qemu-xen-traditional' && cfg.gfxPassthru ? 2 : undefined;
   const free = () => {
-    while (functions.some((f) => f.slot === slot)) slot++;
+    while (slot === igdSlot || functions.some((f) => f.slot === slot)) slot++;
     return slot++;
   };
   const add = (f: Omit<VirtualFunction, 'slot' | 'function'>) => functions.push({ ...f, slot: free(), function: 0 });
@@ -266,12 +272,12 @@ export function emulatedFunctions(
     return { ...nics(cfg, dm, build.nicRom, add), functions, nextSlot: slot, bootTimeSlots };
   }
 
-  if (vgaKind === 'stdvga' || vgaKind === 'cirrus') add(traditionalVga(vgaKind, videoramMiB));
-  for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(slot++);
+  if ((vgaKind === 'stdvga' || vgaKind === 'cirrus') && igdSlot === undefined) add(traditionalVga(vgaKind, videoramMiB));
+  for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(free());
   if (cfg.xenPlatformPci) functions.push(platformDevice(free()));
   const { unknownNics } = nics(cfg, dm, {}, add);
   if (scsi) add(LSI); // pc_init1 creates it last, after the NICs
-  return { unknownNics, functions, nextSlot: slot, bootTimeSlots };
+  return { unknownNics, functions, nextSlot: slot, bootTimeSlots, igdSlot };
 }
 
 /** One NIC per emulated vif, in vif order (X libxl_nic.c: rtl8139 by default; type=vif is PV only). */

@@ -93,7 +93,7 @@ export function indexDevices(entries: { bdf: string; functions: HostFunction[] }
   return map;
 }
 
-function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunction>, firstSlot: number, used: Set<number>): { functions: (VirtualFunction & { hostBdf: string })[]; missing: string[] } {
+function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunction>, firstSlot: number, used: Set<number>, igdSlot?: number): { functions: (VirtualFunction & { hostBdf: string })[]; missing: string[] } {
   const out: (VirtualFunction & { hostBdf: string })[] = [];
   const missing: string[] = [];
   let slot = firstSlot;
@@ -104,8 +104,11 @@ function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunctio
       continue;
     }
     let target = spec.vslot;
+    // QT@xen-4.8.0 hw/pass-through.c __insert_to_pci_devfn: the host IGD
+    // (00:02.x) keeps its own slot; find_free_vslot skips that slot for others
+    if (igdSlot !== undefined && /^0000:00:02\.\d$/.test(spec.bdf)) target = igdSlot;
     if (target === undefined) {
-      while (used.has(slot)) slot++;
+      while (used.has(slot) || slot === igdSlot) slot++;
       target = slot++;
     }
     used.add(target);
@@ -243,7 +246,7 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
   for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${NIC_MODELS.join(', ')}); left out of the bus` });
   for (const n of unmodelled(cfg, dm)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
   const used = new Set(layout.functions.map((f) => f.slot));
-  const pt = passthroughFunctions(cfg, devices, layout.bootTimeSlots[0] ?? layout.nextSlot, used);
+  const pt = passthroughFunctions(cfg, devices, layout.bootTimeSlots[0] ?? layout.nextSlot, used, layout.igdSlot);
   if (pt.missing.length) {
     throw new InputError(pt.missing.map((bdf) => ({ path: `pci ${bdf}`, message: `no description of this device; pass --pci ${bdf}=FILE with its \`lspci -vv -s ${bdf}\` output (as root), its sysfs resource file, or JSON BARs` })));
   }

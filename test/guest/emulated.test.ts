@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { readXlGuest } from '../../src/guest/config.js';
 import { emulatedFunctions, type VgaKind } from '../../src/guest/emulated.js';
 import { platformParams } from '../../src/guest/libxl.js';
-import { planGuest } from '../../src/guest/plan.js';
+import { readFileSync } from 'node:fs';
+import { parseLspci } from '../../src/guest/lspci.js';
+import { indexDevices, planGuest } from '../../src/guest/plan.js';
 import { parseRelease } from '../../src/guest/releases.js';
 
 const guest = (extra = '') => readXlGuest(`type = "hvm"\nmemory = 2048\n${extra}`, 'guest.cfg');
@@ -150,5 +152,17 @@ describe('options whose PCI functions are not catalogued', () => {
     const notes = plan.cases[0].findings.filter((f) => f.code === 'not-modelled').map((f) => f.message.split(':')[0]);
     expect(notes).toEqual(['soundhw = "hda"', 'hdtype = "ahci"', 'vendor_device = "xenserver"']);
     expect(planGuest(guest(''), new Map(), { xen: ['4.19'] }).cases.flatMap((c) => c.findings)).toEqual([]);
+  });
+});
+
+describe('qemu-xen-traditional with gfx_passthru', () => {
+  const igd = { bdf: '00:02.0', functions: parseLspci(readFileSync(new URL('../../scenarios/devices/intel-igd.lspci', import.meta.url), 'utf8')) };
+  const nvme = { bdf: '03:00.0', functions: parseLspci(readFileSync(new URL('../../scenarios/devices/nvme-ssd.lspci', import.meta.url), 'utf8')) };
+  it('has no emulated VGA, keeps 02.0 for the host IGD and gives other devices the slots after', () => {
+    const g = guest("gfx_passthru = 1\nvga = 'stdvga'\nvif = ['bridge=xenbr0']\npci = [ '03:00.0', '00:02.0' ]");
+    const [c] = planGuest(g, indexDevices([igd, nvme]), { xen: ['4.19'], deviceModels: ['qemu-xen-traditional'] }).cases;
+    expect(c.devices.map((d) => `${d.slot}.${d.function} ${d.hostBdf ?? d.label}`)).toEqual([
+      '1.1 PIIX3 IDE', '3.0 Xen platform device', '4.0 rtl8139 NIC (vif 0)', '5.0 0000:03:00.0', '2.0 0000:00:02.0',
+    ]);
   });
 });
