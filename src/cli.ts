@@ -55,6 +55,8 @@ function program(io: Io): Command {
     .argument('<guest>', 'xl.cfg, guest.json or guest.yaml (- reads stdin)')
     .option('--pci <BDF=FILE>', 'describe a passed-through device: lspci -vv text, sysfs resource file or JSON BARs (repeat per device)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--xen <releases>', 'Xen releases, comma-separated (e.g. 4.14.3,4.17.4,4.19)')
+    .option('--rmrr <START-END[@BDF]>', "a host RMRR (VT-d reserved memory), END inclusive, with the devices in its scope joined by + (repeat per RMRR)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--rmrr-log <file>', "read the host's RMRRs from `xl dmesg` of a debug Xen booted with iommu=verbose")
     .option('--device-model <models>', 'qemu-xen, qemu-xen-traditional, or both comma-separated (default: the config\'s, else both)')
     .addOption(new Option('--toolstack <name>', 'the toolstack that starts the guest').choices(['libxl', 'xend', 'other']).default('libxl'))
     .option('--json', 'print the plan as JSON')

@@ -17,6 +17,8 @@ export type { GuestConfig, DeviceModel } from './guest/config.js';
 export { parseLspci, parseSysfsResource } from './guest/lspci.js';
 export type { HostFunction, HostBar } from './guest/lspci.js';
 export { parseRelease, hvmloaderOf } from './guest/releases.js';
+export { parseRmrrSpec, parseXenDmesgRmrrs } from './guest/rdm.js';
+export type { HostRmrr } from './guest/rdm.js';
 export { advise, adviceReport } from './advisor/advise.js';
 export type { Advice, AdviseOptions } from './advisor/advise.js';
 export { placementSvg } from './report/svg.js';

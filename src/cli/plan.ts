@@ -6,12 +6,15 @@ import { DEVICE_MODELS, readGuest, type DeviceModel } from '../guest/config.js';
 import type { Toolstack } from '../guest/libxl.js';
 import { parseLspci, parseSysfsResource, type HostFunction } from '../guest/lspci.js';
 import { indexDevices, planGuest } from '../guest/plan.js';
+import { parseRmrrSpec, parseXenDmesgRmrrs, type HostRmrr } from '../guest/rdm.js';
 import { planReport } from '../report/plan.js';
 import { placementSvg } from '../report/svg.js';
 import { readInput, writeOutput, type Io } from './io.js';
 
 export interface PlanFlags {
   pci: string[];
+  rmrr?: string[];
+  rmrrLog?: string;
   xen?: string;
   deviceModel?: string;
   toolstack?: string;
@@ -53,7 +56,9 @@ export function makePlan(file: string, flags: PlanFlags, io: Io, text = readInpu
   const xen = flags.xen ? flags.xen.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const deviceModels = flags.deviceModel ? parseDeviceModels(flags.deviceModel) : undefined;
   const toolstack = flags.toolstack as Toolstack | undefined;
-  return planGuest(config, devices, { xen, deviceModels, toolstack });
+  const rmrrs: HostRmrr[] = (flags.rmrr ?? []).map((spec) => parseRmrrSpec(spec));
+  if (flags.rmrrLog) rmrrs.push(...parseXenDmesgRmrrs(readInput(flags.rmrrLog, io), flags.rmrrLog));
+  return planGuest(config, devices, { xen, deviceModels, toolstack, rmrrs });
 }
 
 export function runPlan(file: string, flags: PlanFlags, io: Io): void {

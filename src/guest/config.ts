@@ -47,6 +47,12 @@ export interface GuestConfig {
   deviceModel?: DeviceModel;
   stubdomain: boolean;
   mmioHoleMiB?: number;
+  /** `rdm` as written ("strategy=host,policy=relaxed"); each release's xl reads it differently (see rdm.ts). */
+  rdm?: string;
+  /** `rdm_mem_boundary` in MiB (libxl default 2048). */
+  rdmMemBoundaryMiB?: number;
+  /** `hap` (default on): libxl rounds an RMRR-lowered RAM end to 2 MiB for HAP guests. */
+  hap: boolean;
   pci: PciSpec[];
   vifs: VifSpec[];
   disks: DiskSpec[];
@@ -71,6 +77,7 @@ const KNOWN = new Set([
   'type', 'builder', 'name', 'memory', 'maxmem', 'videoram', 'vga', 'stdvga', 'device_model_version',
   'device_model_stubdomain_override', 'mmio_hole', 'pci', 'vif', 'usb', 'usbdevice', 'usbversion', 'usbctrl', 'bios',
   'xen_platform_pci', 'disk', 'soundhw', 'hdtype', 'vendor_device', 'spice', 'spicevdagent', 'gfx_passthru',
+  'rdm', 'rdm_mem_boundary', 'hap',
 ]);
 
 class Reader {
@@ -186,6 +193,11 @@ function parsePci(r: Reader, text: string, index: number): PciSpec | undefined {
       return undefined;
     }
   }
+  // xl-pci-configuration(5): rdm_policy is strict or relaxed; xl exits on anything else
+  if (opts.rdm_policy !== undefined && opts.rdm_policy !== 'strict' && opts.rdm_policy !== 'relaxed') {
+    r.fail('pci', `item ${index + 1}: rdm_policy=${JSON.stringify(opts.rdm_policy)} is not allowed; use rdm_policy=strict or rdm_policy=relaxed`);
+    return undefined;
+  }
   return { bdf, vslot, options: opts, text };
 }
 
@@ -250,6 +262,9 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     deviceModel,
     stubdomain,
     mmioHoleMiB,
+    rdm: r.string('rdm')?.trim(),
+    rdmMemBoundaryMiB: r.number('rdm_mem_boundary', 0, 4096, 'rdm_mem_boundary is in MiB below 4 GiB, e.g. rdm_mem_boundary = 2048'),
+    hap: r.boolean('hap') ?? true,
     pci,
     vifs,
     disks,

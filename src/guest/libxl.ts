@@ -4,6 +4,7 @@
 
 import type { GuestConfig, DeviceModel } from './config.js';
 import type { Release } from './releases.js';
+import { applyRdm, type HostRmrr, type RdmResult } from './rdm.js';
 
 export type Toolstack = 'libxl' | 'xend' | 'other';
 export const TOOLSTACKS: readonly Toolstack[] = ['libxl', 'xend', 'other'];
@@ -15,6 +16,8 @@ export interface PlatformParams {
   mmioHoleSize?: bigint; // undefined: key not written
   videoramMiB: number;
   vga: 'stdvga' | 'cirrus' | 'none' | 'qxl';
+  /** What libxl did with the host's RMRRs (libxl 4.6 on); its exposed entries are E820 reserved ranges. */
+  rdm?: RdmResult;
   /** Things the toolstack refuses or silently ignores, as findings. */
   refusals: string[];
   ignored: string[];
@@ -107,7 +110,7 @@ function effectiveHole(cfg: GuestConfig, release: Release, toolstack: Toolstack,
  * from 97883aa269 (4.19; b974528073 4.17.4, 489c2b9ba1 4.18.1); 0 always
  * once qemu-traditional was removed (4.21). xend wrote neither key.
  */
-export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Release, toolstack: Toolstack): PlatformParams {
+export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Release, toolstack: Toolstack, rmrrs: HostRmrr[] = []): PlatformParams {
   const refusals: string[] = [];
   const ignored: string[] = [];
   const video = videoDefaults(cfg, dm, release);
@@ -124,6 +127,16 @@ export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Relea
     highMemEnd = FOUR_GIB + (lowMemEnd - mmioStart);
     lowMemEnd = mmioStart;
   }
+  // libxl_dom.c: RMRRs are handled right after this split (4.6 on)
+  let rdm: RdmResult | undefined;
+  if (toolstack === 'libxl') {
+    rdm = applyRdm(cfg, release, lowMemEnd, highMemEnd, rmrrs);
+    lowMemEnd = rdm.lowMemEnd;
+    highMemEnd = rdm.highMemEnd;
+    ignored.push(...rdm.notes);
+  } else if (cfg.rdm !== undefined) {
+    ignored.push(`rdm is an xl/libxl option; ${toolstack === 'xend' ? 'xend' : 'this toolstack'} reserves no RMRRs in the guest's memory map`);
+  }
 
   let allowMemoryRelocate: boolean | undefined;
   if (toolstack === 'libxl' && release.minor >= 3) {
@@ -137,6 +150,7 @@ export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Relea
     mmioHoleSize: hole,
     videoramMiB: video.videoramMiB,
     vga: video.vga,
+    rdm,
     refusals,
     ignored,
   };

@@ -15,6 +15,7 @@ import { emulatedFunctions, NIC_MODELS, type VirtualFunction } from './emulated.
 import { platformParams, type PlatformParams, type Toolstack } from './libxl.js';
 import type { HostFunction } from './lspci.js';
 import { hvmloaderOf, parseRelease, type Release } from './releases.js';
+import { rdmRange, type HostRmrr } from './rdm.js';
 
 export type Outcome = 'mapped' | 'relocated' | 'dropped';
 export type Severity = 'fatal' | 'error' | 'warning' | 'note';
@@ -43,7 +44,7 @@ export interface PlanCase {
   toolstack: Toolstack;
   available: boolean; // false when this release has no such device model
   hvmloader?: string;
-  params?: { lowMemEnd: string; highMemEnd: string; allowMemoryRelocate: boolean | null; mmioHoleSize: string | null; videoramMiB: number; vga: string };
+  params?: { lowMemEnd: string; highMemEnd: string; allowMemoryRelocate: boolean | null; mmioHoleSize: string | null; videoramMiB: number; vga: string; reserved: { start: string; size: string }[] };
   bus?: BusInput;
   result?: PlacementResult;
   devices: DeviceReport[];
@@ -61,6 +62,8 @@ export interface PlanOptions {
   toolstack?: Toolstack;
   /** Physical address bits hvmloader reads from CPUID (default 46, a common server value). */
   physAddrBits?: number;
+  /** The host's RMRRs (Intel VT-d reserved memory), for libxl's reserved device memory handling. */
+  rmrrs?: HostRmrr[];
 }
 
 const DEFAULT_XEN = ['4.19'];
@@ -127,11 +130,19 @@ function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunctio
   return { functions: out, missing };
 }
 
+/** The RMRRs libxl puts in the guest's E820 below 4 GiB: what hvmloader keeps BARs out of. */
+function reservedRanges(params: PlatformParams): { start: bigint; size: bigint }[] {
+  const FOUR_GIB = 1n << 32n;
+  return (params.rdm?.exposed ?? []).filter((e) => e.start + e.size <= FOUR_GIB).map((e) => ({ start: e.start, size: e.size }));
+}
+
 function toBusInput(version: string, params: PlatformParams, functions: VirtualFunction[], physAddrBits: number): BusInput {
+  const reserved = reservedRanges(params);
   const bus: BusInput = {
     lowMemEnd: hex(params.lowMemEnd),
     highMemEnd: hex(params.highMemEnd),
     physAddrBits,
+    ...(reserved.length ? { reserved: reserved.map((r) => ({ start: hex(r.start), size: hex(r.size) })) } : {}),
     devices: functions.map((f) => ({
       slot: f.slot,
       function: f.function,
@@ -206,7 +217,57 @@ function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack)
   return `set mmio_hole${hole}`;
 }
 
-function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: Release, dm: DeviceModel, toolstack: Toolstack, physAddrBits: number): PlanCase {
+// What libxl's reserved-device-memory handling means for the guest (4.6 on).
+function rdmFindings(cfg: GuestConfig, params: PlatformParams, devices: Map<string, HostFunction>, rmrrs: HostRmrr[], release: Release): Finding[] {
+  const out: Finding[] = [];
+  const rdm = params.rdm;
+  if (!rdm || release.minor < 6) return out;
+  const MIB = 1n << 20n;
+  const owners = (devs: string[]) => (devs.length ? ` (RMRR of ${devs.join(', ')})` : ' (host-wide, rdm strategy=host)');
+  if (rdm.loweredBy > 0n) {
+    out.push({ severity: 'note', code: 'rdm-lowmem', message: `libxl ends low RAM at ${hex(rdm.lowMemEnd)}, below an RMRR, and moves ${humanSize(rdm.loweredBy)} of RAM above 4 GiB` });
+  }
+  for (const c of rdm.conflicts) {
+    const range = rdmRange(c.entry);
+    const below4g = c.entry.start < 1n << 32n;
+    // the boundary that lets pass 1 move low RAM's end below the range
+    const boundary = (c.entry.start - 1n) / MIB;
+    const fix = below4g
+      ? `set rdm_mem_boundary = ${boundary} so libxl ends low RAM below the range, or lower memory to ${c.entry.start / MIB} MiB or less`
+      : 'lower memory so RAM above 4 GiB ends below the range';
+    if (c.outcome === 'fails') {
+      out.push({ severity: 'fatal', code: 'rdm-conflict', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and its policy is strict: libxl stops ("RDM conflict at ${hex(c.entry.start)}") and the guest is not created`, fix });
+    } else if (c.outcome === 'undetermined') {
+      out.push({ severity: 'error', code: 'rdm-conflict', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and xl left its policy uninitialised: libxl either stops or ignores it`, fix });
+    } else {
+      out.push({ severity: 'error', code: 'rdm-conflict-ignored', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)}; its policy is relaxed so libxl only warns ("Ignoring RDM conflict"): the device's DMA there lands in guest RAM`, fix });
+    }
+  }
+  for (const e of rdm.hidden) {
+    out.push({ severity: 'warning', code: 'rdm-hidden', message: `libxl ${release.text} leaves the RMRR ${rdmRange(e)} of ${e.devices.join(', ')} out of the guest's memory map (a pci entry without rdm_policy keeps an unset policy before 4.14): hvmloader may put a BAR over it`, fix: 'add rdm_policy=strict to the pci entry' });
+  }
+  for (const s of rdm.shared) {
+    const others = s.rmrr.devices.filter((d) => d !== s.device);
+    out.push({
+      severity: s.refused ? 'fatal' : 'warning',
+      code: 'rmrr-shared',
+      message: `the RMRR ${rdmRange({ start: s.rmrr.start, size: s.rmrr.end - s.rmrr.start + 1n })} of ${s.device} is shared with ${others.join(', ')}: Xen ${s.refused ? 'refuses to assign the device ("disallowed to assign ... with shared RMRR")' : 'assigns it with a warning ("risky")'}`,
+      fix: s.refused ? `add rdm_policy=relaxed to the pci entry for ${s.device} (the devices sharing the range keep DMAing into it)` : undefined,
+    });
+  }
+  // devices that nearly always have RMRRs, when none were given for them
+  for (const spec of cfg.pci) {
+    const fn = devices.get(spec.bdf);
+    const usb = fn?.classCode === 0x0c03;
+    const igd = fn?.vendorId === 0x8086 && fn.classCode === 0x0300;
+    if ((usb || igd) && !rmrrs.some((r) => r.devices.includes(spec.bdf))) {
+      out.push({ severity: 'note', code: 'rmrr-unknown', message: `${spec.bdf} is ${igd ? 'an Intel IGD' : 'a USB controller'}, which usually has an RMRR; none was given, so this plan reserves nothing for it`, fix: `pass its RMRR with --rmrr START-END@${spec.bdf} (from the host's DMAR table or xl dmesg with iommu=verbose)` });
+    }
+  }
+  return out;
+}
+
+function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: Release, dm: DeviceModel, toolstack: Toolstack, physAddrBits: number, rmrrs: HostRmrr[]): PlanCase {
   const base: PlanCase = { xen: release.text, deviceModel: dm, toolstack, available: true, devices: [], findings: [] };
   const findings = base.findings;
   // 19ab8356ab (4.21) removed qemu-traditional
@@ -220,9 +281,10 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
     return { ...base, available: false, findings: [{ severity: 'fatal', code: 'dm-unavailable', message: 'xend drives only qemu-xen-traditional' }] };
   }
 
-  const params = platformParams(cfg, dm, release, toolstack);
+  const params = platformParams(cfg, dm, release, toolstack, rmrrs);
   for (const r of params.refusals) findings.push({ severity: 'fatal', code: 'toolstack-refuses', message: r });
   for (const r of params.ignored) findings.push({ severity: 'warning', code: 'ignored-option', message: r });
+  findings.push(...rdmFindings(cfg, params, devices, rmrrs, release));
 
   // populate-on-demand with passthrough (seeds/004): libxl refuses it from 4.4
   if (cfg.pci.length > 0 && cfg.maxmemMiB > cfg.memoryMiB) {
@@ -321,6 +383,7 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
       mmioHoleSize: params.mmioHoleSize !== undefined ? hex(params.mmioHoleSize) : null,
       videoramMiB: params.videoramMiB,
       vga: params.vga,
+      reserved: reservedRanges(params).map((r) => ({ start: hex(r.start), size: hex(r.size) })),
     },
     bus: input,
     result,
@@ -343,6 +406,6 @@ export function planGuest(config: GuestConfig, devices: Map<string, HostFunction
   const releases = (options.xen ?? DEFAULT_XEN).map((x) => parseRelease(x));
   const models = options.deviceModels ?? (config.deviceModel ? [config.deviceModel] : [...DEVICE_MODELS]);
   const cases: PlanCase[] = [];
-  for (const r of releases) for (const dm of models) cases.push(caseFor(config, devices, r, dm, options.toolstack ?? 'libxl', options.physAddrBits ?? 46));
+  for (const r of releases) for (const dm of models) cases.push(caseFor(config, devices, r, dm, options.toolstack ?? 'libxl', options.physAddrBits ?? 46, options.rmrrs ?? []));
   return { guest: config.source, cases };
 }

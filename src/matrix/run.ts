@@ -122,7 +122,7 @@ function pieces(mib: number, maxMiB: number): bigint[] {
 function guestConfig(c: Config): GuestConfig {
   return {
     source: 'matrix', type: 'hvm', memoryMiB: c.ramMiB, maxmemMiB: c.ramMiB, deviceModel: c.deviceModel, stubdomain: c.stubdomain,
-    mmioHoleMiB: c.mmioHoleMiB || undefined, pci: [], vifs: [], disks: [], usb: false, usbdevice: [], usbctrl: [], xenPlatformPci: true, spiceVdagent: false, gfxPassthru: false, otherKeys: [],
+    mmioHoleMiB: c.mmioHoleMiB || undefined, hap: true, pci: [], vifs: [], disks: [], usb: false, usbdevice: [], usbctrl: [], xenPlatformPci: true, spiceVdagent: false, gfxPassthru: false, otherKeys: [],
   };
 }
 

@@ -37,6 +37,7 @@ export function planReport(plan: GuestPlan, options: { log?: boolean } = {}): st
     if (c.params && c.result) {
       const relocate = c.params.allowMemoryRelocate === null ? 'not written (hvmloader relocates)' : c.params.allowMemoryRelocate ? '1' : '0';
       out.push(`  RAM below 4 GiB to ${c.result.ram.lowMemEnd}${BigInt(c.result.ram.highMemEnd) > 0n ? `, above 4 GiB to ${c.result.ram.highMemEnd}` : ''}; hole ${c.result.lowHole.start}-${c.result.lowHole.end}; allow-memory-relocate ${relocate}${c.params.mmioHoleSize ? `; mmio_hole_size ${c.params.mmioHoleSize}` : ''}; ${c.params.vga} ${c.params.videoramMiB} MiB`);
+      if (c.params.reserved.length) out.push(`  reserved (RMRR) in the guest's memory map: ${c.params.reserved.map((r) => `${r.start}+${r.size}`).join(', ')}`);
     }
     if (c.findings.length === 0) out.push('  no findings: every device is mapped below 4 GiB');
     for (const f of c.findings) {
