@@ -201,6 +201,25 @@ function parsePci(r: Reader, text: string, index: number): PciSpec | undefined {
   return { bdf, vslot, options: opts, text };
 }
 
+// xl_parse.c parse_usbctrl_config: type (case-insensitive enum), version and
+// ports read with atoi (0, the default, when not a number); any other key
+// makes xl exit
+function usbctrlSpec(r: Reader, text: string, index: number): UsbCtrlSpec {
+  const o = options(text);
+  const atoi = (v: string | undefined) => {
+    const n = v === undefined ? 0 : parseInt(/^\s*[+-]?\d+/.exec(v)?.[0] ?? '0', 10);
+    return n === 0 ? undefined : n;
+  };
+  for (const key of Object.keys(o)) {
+    if (!['type', 'version', 'ports'].includes(key)) r.fail('usbctrl', `item ${index + 1}: unknown option ${JSON.stringify(key)}; xl takes type, version and ports`);
+  }
+  const type = o.type?.toLowerCase();
+  if (type !== undefined && !['auto', 'pv', 'devicemodel', 'qusb'].includes(type)) {
+    r.fail('usbctrl', `item ${index + 1}: type=${JSON.stringify(o.type)} is not a USB controller type; use auto, pv, devicemodel or qusb`);
+  }
+  return { type, version: atoi(o.version), ports: atoi(o.ports) };
+}
+
 // xl.cfg(5): gfx_passthru = BOOLEAN | "default" | "igd"
 function gfxPassthru(r: Reader): boolean {
   const text = r.string('gfx_passthru')?.trim();
@@ -245,10 +264,7 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
       r.fail('disk', `item ${i + 1} ${JSON.stringify(t)}: ${(e as Error).message}`);
     }
   });
-  const usbctrl = r.list('usbctrl').map((t) => {
-    const o = options(t);
-    return { type: o.type, version: o.version ? Number(o.version) : undefined, ports: o.ports ? Number(o.ports) : undefined };
-  });
+  const usbctrl = r.list('usbctrl').map((t, i) => usbctrlSpec(r, t, i));
   const config: GuestConfig = {
     source,
     name: r.string('name'),

@@ -31,7 +31,7 @@ import type { Device } from '../bus.js';
 import type { BarType } from '../contract.js';
 import type { DeviceModel, GuestConfig } from './config.js';
 import type { Release } from './releases.js';
-import { ich9Set, NEC_XHCI, PIIX3_UHCI } from './usb.js';
+import { ich9Set, NEC_XHCI, PIIX3_UHCI, usbctrlControllers, type UsbctrlLayout } from './usb.js';
 
 export interface VirtualBar {
   index: number; // 6 = ROM
@@ -180,6 +180,8 @@ export interface EmulatedLayout {
   bootTimeSlots: number[];
   /** A slot kept free for the host's IGD (qemu-traditional with gfx_passthru). */
   igdSlot?: number;
+  /** The usbctrl controllers libxl hot-adds, and what it refuses. */
+  usbctrl: UsbctrlLayout;
 }
 
 // LSI 53C895A 1000:0012, INTA: 256 ports, 1 KiB and 8 KiB of MMIO, no ROM
@@ -269,7 +271,10 @@ export function emulatedFunctions(
       if (scsi) add(LSI);
       vga();
     }
-    return { ...nics(cfg, dm, build.nicRom, add), functions, nextSlot: slot, bootTimeSlots };
+    const nicLayout = nics(cfg, dm, build.nicRom, add);
+    const usbctrl = usbctrlControllers(cfg, dm, release);
+    for (const c of usbctrl.controllers) add({ ...c, label: `${c.label} (usbctrl)` });
+    return { ...nicLayout, functions, nextSlot: slot, bootTimeSlots, usbctrl };
   }
 
   if ((vgaKind === 'stdvga' || vgaKind === 'cirrus') && igdSlot === undefined) add(traditionalVga(vgaKind, videoramMiB));
@@ -277,7 +282,7 @@ export function emulatedFunctions(
   if (cfg.xenPlatformPci) functions.push(platformDevice(free()));
   const { unknownNics } = nics(cfg, dm, {}, add);
   if (scsi) add(LSI); // pc_init1 creates it last, after the NICs
-  return { unknownNics, functions, nextSlot: slot, bootTimeSlots, igdSlot };
+  return { unknownNics, functions, nextSlot: slot, bootTimeSlots, igdSlot, usbctrl: usbctrlControllers(cfg, dm, release) };
 }
 
 /** One NIC per emulated vif, in vif order (X libxl_nic.c: rtl8139 by default; type=vif is PV only). */

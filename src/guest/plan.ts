@@ -233,7 +233,7 @@ function rdmFindings(cfg: GuestConfig, params: PlatformParams, devices: Map<stri
     // the boundary that lets pass 1 move low RAM's end below the range
     const boundary = (c.entry.start - 1n) / MIB;
     const fix = below4g
-      ? `set rdm_mem_boundary = ${boundary} so libxl ends low RAM below the range, or lower memory to ${c.entry.start / MIB} MiB or less`
+      ? `set rdm_mem_boundary = ${boundary} so libxl ends low RAM below the range, or lower ${cfg.maxmemMiB > cfg.memoryMiB ? 'maxmem' : 'memory'} to ${c.entry.start / MIB + BigInt(params.videoramMiB)} MiB or less`
       : 'lower memory so RAM above 4 GiB ends below the range';
     if (c.outcome === 'fails') {
       out.push({ severity: 'fatal', code: 'rdm-conflict', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and its policy is strict: libxl stops ("RDM conflict at ${hex(c.entry.start)}") and the guest is not created`, fix });
@@ -302,9 +302,8 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
   // xend starts qemu-traditional with the devices to pass through; libxl hot-plugs them later
   const bootTime = toolstack === 'xend' && dm === 'qemu-xen-traditional' ? cfg.pci.filter((p) => p.vslot === undefined).length : 0;
   const layout = emulatedFunctions(cfg, dm, release, params.vga, params.videoramMiB, bootTime);
-  if (cfg.usbctrl.some((u) => (u.type ?? 'auto') !== 'pv' && (u.type ?? 'auto') !== 'qusb')) {
-    findings.push({ severity: 'note', code: 'usbctrl-not-modelled', message: 'usbctrl controllers emulated by the device model (EHCI/xHCI) are not modelled; their few KiB of BARs are missing from this bus' });
-  }
+  for (const r of layout.usbctrl.refusals) findings.push({ severity: 'fatal', code: 'toolstack-refuses', ...r });
+  for (const n of layout.usbctrl.notes) findings.push({ severity: 'note', code: 'usbctrl', message: n });
   for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${NIC_MODELS.join(', ')}); left out of the bus` });
   for (const n of unmodelled(cfg, dm)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
   const used = new Set(layout.functions.map((f) => f.slot));

@@ -225,7 +225,7 @@ export function parseRmrrSpec(text: string, where = '--rmrr'): HostRmrr {
 /**
  * RMRRs from `xl dmesg` of a Xen booted with iommu=verbose on a debug build:
  * each "found ACPI_DMAR_RMRR:" block lists its " endpoint: SBDF" lines and
- * then the range, " RMRR: [start,end]" since afe9505680 (4.15) and
+ * then the range, " RMRR: [start,end]" since afe9505680 (4.14) and
  * "RMRR region: base_addr S end_addr E" (end_address in 4.6) before
  * (vtd/dmar.c, acpi_parse_one_rmrr / register_one_rmrr).
  */

@@ -146,6 +146,47 @@ describe('USB controllers of usbversion (qemu-xen, from 4.4)', () => {
   });
 });
 
+describe('usbctrl controllers libxl hot-adds (qemu-xen, from 4.8)', () => {
+  const usbctrl = (xen: string, spec: string, dm: 'qemu-xen' | 'qemu-xen-traditional' = 'qemu-xen') =>
+    emulatedFunctions(guest(`vif = ['model=e1000']\nusbctrl = [${spec}]`), dm, parseRelease(xen), 'cirrus', 8);
+
+  it('adds them after the NICs, in config order, version 2 (EHCI) by default', () => {
+    const l = usbctrl('4.19', "'type=devicemodel,version=3', 'version=1', 'type=auto'");
+    expect(slots(l.functions)).toEqual([
+      '2.0 Xen platform device', '3.0 Cirrus VGA', '4.0 e1000 NIC (vif 0)',
+      '5.0 NEC USB 3.0 (xHCI) (usbctrl)', '6.0 PIIX3 USB (UHCI) (usbctrl)', '7.0 ICH4 USB 2.0 (EHCI) (usbctrl)',
+    ]);
+    expect(barsOf(l.functions, 'ICH4')).toEqual(['0:1000']);
+    expect(l.usbctrl.refusals).toEqual([]);
+  });
+
+  it('passes through devices after them', () => {
+    const gpu = { bdf: '0b:00.0', functions: parseLspci(readFileSync(new URL('../../scenarios/devices/geforce-rtx3090.lspci', import.meta.url), 'utf8')) };
+    const cfg = guest("usbctrl = ['version=3']\npci = ['0b:00.0']\n");
+    const c = planGuest(cfg, indexDevices([gpu]), { xen: ['4.19'], deviceModels: ['qemu-xen'] }).cases[0];
+    expect(c.devices.map((d) => `${d.slot}:${d.label.split(' [')[0]}`)).toContain('4:NEC USB 3.0 (xHCI) (usbctrl)');
+    expect(c.devices.find((d) => d.passthrough)?.slot).toBe(5);
+  });
+
+  it('PV controllers add no function; before 4.7 the key is ignored', () => {
+    expect(usbctrl('4.19', "'type=pv'").functions.some((f) => f.label.includes('usbctrl'))).toBe(false);
+    expect(usbctrl('4.6', "'type=devicemodel'").usbctrl.notes.join()).toMatch(/needs Xen 4.7/);
+  });
+
+  it('fails where libxl fails: 4.7, qemu-xen-traditional, bad versions and ports', () => {
+    expect(usbctrl('4.7', "'type=auto'").usbctrl.refusals[0].message).toMatch(/Unsupported USB controller type/);
+    expect(usbctrl('4.19', "'version=2'", 'qemu-xen-traditional').usbctrl.refusals[0].message).toMatch(/QMP/);
+    expect(usbctrl('4.19', "'version=4'").usbctrl.refusals[0]).toMatchObject({ message: expect.stringMatching(/Illegal USB version/), fix: expect.stringMatching(/version=1/) });
+    expect(usbctrl('4.19', "'version=2,ports=4'").usbctrl.refusals[0].fix).toMatch(/EHCI always has 6/);
+    expect(usbctrl('4.19', "'version=3,ports=15'").usbctrl.refusals).toEqual([]);
+  });
+
+  it('refuses what xl refuses, naming the item', () => {
+    expect(() => guest("usbctrl = ['type=ehci']")).toThrow(/usbctrl: item 1: type="ehci" is not a USB controller type; use auto, pv, devicemodel or qusb/);
+    expect(() => guest("usbctrl = ['version=2,speed=high']")).toThrow(/usbctrl: item 1: unknown option "speed"/);
+  });
+});
+
 describe('options whose PCI functions are not catalogued', () => {
   it('says so instead of silently shifting slots', () => {
     const plan = planGuest(guest("soundhw = 'hda'\nhdtype = 'ahci'\nvendor_device = 'xenserver'"), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen'] });
