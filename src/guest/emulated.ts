@@ -127,13 +127,20 @@ const cirrus = (rom: boolean): Omit<VirtualFunction, 'slot' | 'function'> => ({
 function qemuXenVga(kind: 'stdvga' | 'cirrus' | 'qxl', videoramMiB: number, build: QemuXenBuild): Omit<VirtualFunction, 'slot' | 'function'> {
   if (kind === 'cirrus') return cirrus(true);
   if (kind === 'qxl') {
-    // hw/display/qxl.c: VRAM (BAR0, videoram), RAM (BAR1, 64 MiB), ROM (BAR2, 8 KiB), I/O (BAR3, 32 ports)
-    const vram = BigInt(pow2ceil(Math.max(1, videoramMiB))) * MiB;
+    // libxl (RELEASE-4.6.0 on) starts qxl-vga with ram_size_mb and
+    // vram_size_mb each half of videoram. QX@qemu-xen-4.7.0-rc4
+    // hw/display/qxl.c qxl_init_ramsize: BAR0 (RAM) is at least twice the
+    // 16 MiB vgamem, BAR1 (32-bit VRAM) at least 4 KiB, both rounded up to a
+    // power of two; no 64-bit VRAM BAR since its size defaults to BAR1's.
+    // BAR2 the 8 KiB QXL ROM, BAR3 32 I/O ports, INTA, vgabios-qxl ROM.
+    const half = Math.floor(videoramMiB / 2);
+    const ram = BigInt(pow2ceil(Math.max(half, 32))) * MiB;
+    const vram32 = half >= 1 ? BigInt(pow2ceil(half)) * MiB : 4n * KiB;
     return {
       vendorId: 0x1b36, deviceId: 0x0100, classCode: 0x0300, interruptPin: 1, label: 'QXL VGA',
       bars: [
-        { index: 0, type: 'mem32', size: vram },
-        { index: 1, type: 'mem32', size: 64n * MiB },
+        { index: 0, type: 'mem32', size: ram },
+        { index: 1, type: 'mem32', size: vram32 },
         { index: 2, type: 'mem32', size: 8n * KiB },
         { index: 3, type: 'io', size: 32n },
         { index: 6, type: 'rom', size: 64n * KiB },

@@ -81,6 +81,13 @@ describe('vga and videoram as each libxl reads them', () => {
     expect(params("vga = 'none'", '4.5').refusals).toEqual([]);
   });
 
+  it('sizes QXL from half of videoram each for its RAM and VRAM BARs, RAM at least 32 MiB', () => {
+    const qxl = (videoram: number) => barsOf(layout('4.19', 'qemu-xen', 'qxl', videoram), 'QXL');
+    expect(qxl(128)).toEqual(['0:4000000', '1:4000000', '2:2000', '3:20', 'rom:10000']);
+    expect(qxl(130)).toEqual(['0:8000000', '1:8000000', '2:2000', '3:20', 'rom:10000']); // 65 MiB rounds up to 128
+    expect(qxl(40)[0]).toBe('0:2000000'); // twice the 16 MiB vgamem
+  });
+
   it('refuses a cirrus videoram qemu-xen cannot start with, from 4.5', () => {
     expect(params('videoram = 32', '4.19').refusals[0]).toMatch(/only 8 or 16 MiB/);
     expect(params('videoram = 16', '4.19').refusals).toEqual([]);
