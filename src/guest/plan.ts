@@ -208,6 +208,39 @@ function unmodelled(cfg: GuestConfig, dm: DeviceModel): string[] {
   return out;
 }
 
+// qemu-xen-traditional's std VGA decodes min(videoram, 16) MiB from its BAR
+// whatever hvmloader sized (QT@xen-4.8.0 hw/vga.c caps at 16 MiB; hw/pci.c
+// pci_update_mappings maps the full size at the written address). A size
+// that is not a power of two is sized by its mask's lowest bit, so the
+// framebuffer runs past what hvmloader reserved.
+function traditionalStdVga(dm: DeviceModel, params: PlatformParams, functions: VirtualFunction[], result: PlacementResult): Finding[] {
+  if (dm !== 'qemu-xen-traditional' || params.vga !== 'stdvga') return [];
+  const vga = functions.find((f) => f.vendorId === 0x1234 && f.deviceId === 0x1111);
+  if (!vga) return [];
+  const out: Finding[] = [];
+  const MIB = 1n << 20n;
+  if (params.videoramMiB > 16) {
+    out.push({ severity: 'note', code: 'videoram-unused', message: `videoram = ${params.videoramMiB}: qemu-xen-traditional's std VGA uses 16 MiB; libxl still takes ${params.videoramMiB} MiB from the guest's RAM`, fix: 'set videoram = 16' });
+  }
+  const decoded = BigInt(Math.min(params.videoramMiB, 16)) * MIB;
+  if ((decoded & (decoded - 1n)) === 0n) return out;
+  const bar = result.bars.find((b) => b.slot === vga.slot && b.function === vga.function && b.index === 0);
+  if (!bar || !bar.address || bar.placement === 'unplaced') return out;
+  // the BAR keeps only the bits of ~(size - 1): the card may sit lower than hvmloader wrote
+  const written = BigInt(bar.address) & ~0xfn;
+  const start = written & ~(decoded - 1n) & 0xffffffffn;
+  const end = start + decoded;
+  const hit = result.bars.filter((b) => b !== bar && b.type !== 'io' && b.address && b.placement !== 'unplaced' && (BigInt(b.address) & ~0xfn) < end && (BigInt(b.address) & ~0xfn) + BigInt(b.size) > start);
+  const over = hit.map((b) => `${b.slot.toString(16).padStart(2, '0')}:${b.function} ${barName(b)}`);
+  out.push({
+    severity: hit.length ? 'error' : 'warning',
+    code: 'stdvga-overlap',
+    message: `videoram = ${params.videoramMiB}: hvmloader sizes the std VGA framebuffer as ${humanSize(BigInt(bar.size))} (its mask's lowest bit) but the card decodes ${humanSize(decoded)}, from ${hex(start)}${start !== written ? ` (hvmloader wrote ${hex(written)}; the BAR keeps only the bits of ~(size - 1))` : ''} to ${hex(end - 1n)}${hit.length ? `, over ${over.join(', ')}` : ', past what hvmloader reserved'}`,
+    fix: 'set videoram to a power of two (8 or 16)',
+  });
+  return out;
+}
+
 // What stops hvmloader moving RAM for qemu-xen, given who starts the guest.
 function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack): string {
   const hole = release.minor >= 5 ? ', or set mmio_hole large enough that the hole need not grow' : '';
@@ -358,6 +391,7 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
       });
     }
   }
+  findings.push(...traditionalStdVga(dm, params, layout.functions, result));
   // hazards a boot log does not show (mmio-planner explain has the details)
   const ptSlots = new Map(pt.functions.map((f) => [`${f.slot}:${f.function}`, f]));
   const isPt = (b: PlacedBar) => ptSlots.has(`${b.slot}:${b.function}`);

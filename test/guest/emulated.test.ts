@@ -63,6 +63,21 @@ describe('qemu-xen-traditional std VGA', () => {
     const bar = plan.cases[0].result!.bars.find((b) => b.slot === 2 && b.reg === '0x10')!;
     expect(bar.size).toBe('0x400000'); // 12 MiB register -> writable bits 0xff400000 -> 4 MiB
   });
+
+  it('warns that such a framebuffer decodes past what hvmloader reserved, naming the BARs it covers', () => {
+    const c = planGuest(guest("vga = 'stdvga'\nvideoram = 12\nvif = ['model=e1000']"), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen-traditional'] }).cases[0];
+    const f = c.findings.find((x) => x.code === 'stdvga-overlap')!;
+    expect(f.severity).toBe('error');
+    expect(f.message).toMatch(/sizes the std VGA framebuffer as 4 MiB .* decodes 12 MiB, from 0xf1000000 to 0xf1bfffff, over 04:0 bar 10 \(128 KiB\)/);
+    expect(f.fix).toMatch(/power of two/);
+    const fine = planGuest(guest("vga = 'stdvga'\nvideoram = 16\nvif = ['model=e1000']"), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen-traditional'] }).cases[0];
+    expect(fine.findings.map((x) => x.code)).not.toContain('stdvga-overlap');
+  });
+
+  it('notes that videoram above 16 MiB is taken from RAM but unused', () => {
+    const c = planGuest(guest("vga = 'stdvga'\nvideoram = 64"), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen-traditional'] }).cases[0];
+    expect(c.findings.find((x) => x.code === 'videoram-unused')).toMatchObject({ fix: 'set videoram = 16' });
+  });
 });
 
 describe('vga and videoram as each libxl reads them', () => {
