@@ -229,3 +229,13 @@ describe('qemu-xen-traditional with gfx_passthru', () => {
     ]);
   });
 });
+
+describe('firmware each device model takes', () => {
+  const refusals = (extra: string, dm: 'qemu-xen' | 'qemu-xen-traditional') => platformParams(guest(extra), dm, parseRelease('4.14'), 'libxl').refusals;
+  it('refuses ovmf or seabios with qemu-xen-traditional and rombios with qemu-xen, as libxl does', () => {
+    expect(refusals("bios = 'ovmf'", 'qemu-xen-traditional')[0]).toMatch(/requires bios=rombios/);
+    expect(refusals("bios = 'rombios'", 'qemu-xen')[0]).toMatch(/does not support bios=rombios/);
+    expect(refusals("bios = 'ovmf'", 'qemu-xen')).toEqual([]);
+    expect(refusals("bios = 'rombios'", 'qemu-xen-traditional')).toEqual([]);
+  });
+});
