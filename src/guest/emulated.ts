@@ -32,6 +32,7 @@ import type { BarType } from '../contract.js';
 import type { DeviceModel, GuestConfig } from './config.js';
 import type { Release } from './releases.js';
 import { ich9Set, NEC_XHCI, PIIX3_UHCI, usbctrlControllers, type UsbctrlLayout } from './usb.js';
+import { soundCards, type SoundLayout } from './sound.js';
 
 export interface VirtualBar {
   index: number; // 6 = ROM
@@ -189,6 +190,8 @@ export interface EmulatedLayout {
   igdSlot?: number;
   /** The usbctrl controllers libxl hot-adds, and what it refuses. */
   usbctrl: UsbctrlLayout;
+  /** The sound cards of soundhw, and what fails. */
+  sound: SoundLayout;
 }
 
 // LSI 53C895A 1000:0012, INTA: 256 ports, 1 KiB and 8 KiB of MMIO, no ROM
@@ -214,6 +217,21 @@ function wantsScsi(cfg: GuestConfig, dm: DeviceModel): boolean {
   if (dm === 'qemu-xen') return cfg.disks.some((d) => !d.cdrom && d.vdev!.startsWith('sd'));
   return cfg.disks.some((d) => /^sd.$/.test(d.vdev!));
 }
+
+// ich9-ahci, which `-device ahci` names: 8086:2922, INTA, the index/data
+// pair in a 32-byte I/O BAR4 and the 4 KiB ABAR in BAR5 (QX@qemu-xen-4.7.0-rc4
+// hw/ide/ich.c l.100-124, hw/ide/ahci.c ahci_init)
+const ICH9_AHCI: Omit<VirtualFunction, 'slot' | 'function'> = {
+  vendorId: 0x8086, deviceId: 0x2922, classCode: 0x0106, interruptPin: 1, label: 'ICH9 AHCI',
+  bars: [{ index: 4, type: 'io', size: 32n }, { index: 5, type: 'mem32', size: 4n * KiB }],
+};
+
+// xen-pvdevice,device-id=0xc000: 5853:c000, INTA, a 4 MiB prefetchable
+// BAR1 (QX@qemu-xen-4.7.0-rc4 hw/i386/xen/xen_pvdevice.c, `size` default)
+const XENSERVER_PV_DEVICE: Omit<VirtualFunction, 'slot' | 'function'> = {
+  vendorId: 0x5853, deviceId: 0xc000, classCode: 0x0880, interruptPin: 1, label: 'XenServer PV device',
+  bars: [{ index: 1, type: 'mem32', prefetchable: true, size: 4n * MiB }],
+};
 
 const platformDevice = (slot: number): VirtualFunction => ({
   slot, function: 0, vendorId: 0x5853, deviceId: 0x0001, classCode: 0xff80, interruptPin: 1,
@@ -254,16 +272,22 @@ export function emulatedFunctions(
     const platform = cfg.xenPlatformPci || build.vgaBeforePlatform;
     // libxl's -device order from 4.4: VGA, then the usbversion controller
     // (only when usb/usbdevice are unset), then sound and NICs
+    const sound = soundCards(cfg.soundhw, dm, release);
+    const addSound = () => sound.cards.forEach(add);
     const vga = () => {
       if (vgaKind !== 'none') add(qemuXenVga(vgaKind, videoramMiB, build));
       if (release.minor >= 4 && !usb && cfg.usbversion === 1) add(PIIX3_UHCI);
       if (release.minor >= 4 && !usb && cfg.usbversion === 2) functions.push(...ich9Set());
       if (release.minor >= 4 && !usb && cfg.usbversion === 3) add(NEC_XHCI);
+      if (sound.asDevice) addSound();
     };
+    // -soundhw cards come with the machine, after its own devices
     if (build.vgaBeforePlatform) {
-      // QEMU 1.0/1.3 pc_init1: VGA, platform, ..., the `if=scsi` controller last
+      // QEMU 1.0/1.3 pc_init1: VGA, platform, the sound cards after the IDE,
+      // the `if=scsi` controller last (pc_pci_device_init)
       vga();
       if (platform) functions.push(platformDevice(free()));
+      addSound();
       if (scsi) add(LSI);
     } else if (release.minor <= 10) {
       // QEMU 1.6-2.11 create the `if=scsi` controller inside pc_init1, before
@@ -271,25 +295,34 @@ export function emulatedFunctions(
       // hw/i386/pc_piix.c l.307, l.470)
       if (scsi) add(LSI);
       if (platform) functions.push(platformDevice(free()));
+      addSound();
       vga();
     } else {
       // a9e6fa0a53 (4.11): libxl's first `-device` is the controller
       if (platform) functions.push(platformDevice(free()));
+      if (!sound.asDevice) addSound();
       if (scsi) add(LSI);
       vga();
     }
     const nicLayout = nics(cfg, dm, build.nicRom, add);
+    // after the NICs libxl passes `-device ahci` (05d428addd, 4.6) and the
+    // XenServer PV device (066e134fb3, 4.4), in that order
+    if (cfg.hdtype === 'ahci' && release.minor >= 6) add(ICH9_AHCI);
+    if (cfg.vendorDevice === 'xenserver' && release.minor >= 4) add(XENSERVER_PV_DEVICE);
     const usbctrl = usbctrlControllers(cfg, dm, release);
     for (const c of usbctrl.controllers) add({ ...c, label: `${c.label} (usbctrl)` });
-    return { ...nicLayout, functions, nextSlot: slot, bootTimeSlots, usbctrl };
+    return { ...nicLayout, functions, nextSlot: slot, bootTimeSlots, usbctrl, sound };
   }
 
   if ((vgaKind === 'stdvga' || vgaKind === 'cirrus') && igdSlot === undefined) add(traditionalVga(vgaKind, videoramMiB));
   for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(free());
   if (cfg.xenPlatformPci) functions.push(platformDevice(free()));
   const { unknownNics } = nics(cfg, dm, {}, add);
-  if (scsi) add(LSI); // pc_init1 creates it last, after the NICs
-  return { unknownNics, functions, nextSlot: slot, bootTimeSlots, igdSlot, usbctrl: usbctrlControllers(cfg, dm, release) };
+  // QT@xen-4.8.0 hw/pc.c pc_init1: audio_init after the NICs and the IDE, the LSI last
+  const sound = soundCards(cfg.soundhw, dm, release);
+  sound.cards.forEach(add);
+  if (scsi) add(LSI);
+  return { unknownNics, functions, nextSlot: slot, bootTimeSlots, igdSlot, usbctrl: usbctrlControllers(cfg, dm, release), sound };
 }
 
 /** One NIC per emulated vif, in vif order (X libxl_nic.c: rtl8139 by default; type=vif is PV only). */

@@ -188,20 +188,20 @@ function outcomes(result: PlacementResult, functions: (VirtualFunction & { hostB
 // only one, storage controllers, and the platform device its PV drivers use.
 function isCritical(fn: VirtualFunction | undefined): boolean {
   if (!fn) return false;
-  if (fn.vendorId === 0x5853) return true;
+  if (fn.vendorId === 0x5853 && fn.deviceId === 0x0001) return true;
   const cls = fn.classCode >> 8;
   return cls === 0x01 || fn.classCode === 0x0300;
 }
 
 // Options that add PCI functions whose slots and BARs are not catalogued: say
 // so, since every device created after them moves one slot on.
-function unmodelled(cfg: GuestConfig, dm: DeviceModel): string[] {
+function unmodelled(cfg: GuestConfig, dm: DeviceModel, release: Release): string[] {
   const out: string[] = [];
+  // the keys that add these devices arrived with 05d428addd (4.6) and 066e134fb3 (4.4)
+  if (dm === 'qemu-xen' && cfg.hdtype === 'ahci' && release.minor < 6) out.push(`hdtype = "ahci" needs Xen 4.6 or later; xl ${release.text} ignores it and the disks stay on IDE`);
+  if (dm === 'qemu-xen' && cfg.vendorDevice === 'xenserver' && release.minor < 4) out.push(`vendor_device needs Xen 4.4 or later; xl ${release.text} ignores it`);
   const after = 'the slots of devices created after it (NICs, passed-through devices) are one lower here than in the guest';
-  if (cfg.soundhw) out.push(`soundhw = "${cfg.soundhw}": the sound card is not modelled; ${after}`);
   if (dm === 'qemu-xen') {
-    if (cfg.hdtype === 'ahci') out.push(`hdtype = "ahci": the AHCI controller is not modelled; ${after}`);
-    if (cfg.vendorDevice === 'xenserver') out.push(`vendor_device = "xenserver": the XenServer PV device (5853:c000) is not modelled; ${after}`);
     if (cfg.spiceVdagent) out.push(`spicevdagent: the virtio-serial controller is not modelled; ${after}`);
     if (cfg.gfxPassthru) out.push('gfx_passthru: QEMU 8.0 and later keep slot 02.0 for the IGD and move the platform device to 03.0; this plan uses the layout without that reservation');
   }
@@ -337,8 +337,10 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
   const layout = emulatedFunctions(cfg, dm, release, params.vga, params.videoramMiB, bootTime);
   for (const r of layout.usbctrl.refusals) findings.push({ severity: 'fatal', code: 'toolstack-refuses', ...r });
   for (const n of layout.usbctrl.notes) findings.push({ severity: 'note', code: 'usbctrl', message: n });
+  if (layout.sound.refusal) findings.push({ severity: 'fatal', code: 'device-model-refuses', ...layout.sound.refusal });
+  if (layout.sound.note) findings.push({ severity: 'note', code: 'not-modelled', message: layout.sound.note });
   for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${NIC_MODELS.join(', ')}); left out of the bus` });
-  for (const n of unmodelled(cfg, dm)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
+  for (const n of unmodelled(cfg, dm, release)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
   const used = new Set(layout.functions.map((f) => f.slot));
   const pt = passthroughFunctions(cfg, devices, layout.bootTimeSlots[0] ?? layout.nextSlot, used, layout.igdSlot);
   if (pt.missing.length) {

@@ -209,11 +209,49 @@ describe('usbctrl controllers libxl hot-adds (qemu-xen, from 4.8)', () => {
   });
 });
 
-describe('options whose PCI functions are not catalogued', () => {
-  it('says so instead of silently shifting slots', () => {
-    const plan = planGuest(guest("soundhw = 'hda'\nhdtype = 'ahci'\nvendor_device = 'xenserver'"), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen'] });
-    const notes = plan.cases[0].findings.filter((f) => f.code === 'not-modelled').map((f) => f.message.split(':')[0]);
-    expect(notes).toEqual(['soundhw = "hda"', 'hdtype = "ahci"', 'vendor_device = "xenserver"']);
+describe('sound cards, AHCI and the XenServer PV device', () => {
+  const sl = (xen: string, extra: string, dm: 'qemu-xen' | 'qemu-xen-traditional' = 'qemu-xen') => slots(layout(xen, dm, 'cirrus', 8, `vif = ['model=e1000']\n${extra}`));
+
+  it('-soundhw cards come with the machine, before every -device (4.4-4.16)', () => {
+    expect(sl('4.14', "soundhw = 'hda'\ndisk = ['/d.img,raw,sda,rw']")).toEqual([
+      '2.0 Xen platform device', '3.0 Intel HD audio', '4.0 LSI 53C895A SCSI', '5.0 Cirrus VGA', '6.0 e1000 NIC (vif 0)',
+    ]);
+    expect(sl('4.8', "soundhw = 'ac97'\ndisk = ['/d.img,raw,sda,rw']")).toEqual([
+      '2.0 LSI 53C895A SCSI', '3.0 Xen platform device', '4.0 AC97 audio', '5.0 Cirrus VGA', '6.0 e1000 NIC (vif 0)',
+    ]);
+    expect(sl('4.3', "soundhw = 'es1370'")).toEqual(['2.0 Cirrus VGA', '3.0 Xen platform device', '4.0 ES1370 audio', '5.0 e1000 NIC (vif 0)']);
+  });
+
+  it('from 4.17 one -device after the VGA and usbversion controller, before the NICs', () => {
+    expect(sl('4.17', "soundhw = 'hda'\nusbversion = 3")).toEqual([
+      '2.0 Xen platform device', '3.0 Cirrus VGA', '4.0 NEC USB 3.0 (xHCI)', '5.0 Intel HD audio', '6.0 e1000 NIC (vif 0)',
+    ]);
+    expect(barsOf(layout('4.19', 'qemu-xen', 'cirrus', 8, "soundhw = 'hda'"), 'Intel HD')).toEqual(['0:4000']);
+  });
+
+  it('ISA cards add no function; qemu-xen-traditional puts PCI cards after the NICs and has no hda', () => {
+    expect(sl('4.19', "soundhw = 'sb16'")).toEqual(['2.0 Xen platform device', '3.0 Cirrus VGA', '4.0 e1000 NIC (vif 0)']);
+    expect(sl('4.14', "soundhw = 'ac97'", 'qemu-xen-traditional')).toEqual(['2.0 Cirrus VGA', '3.0 Xen platform device', '4.0 e1000 NIC (vif 0)', '5.0 AC97 audio']);
+    const l = emulatedFunctions(guest("soundhw = 'hda'"), 'qemu-xen-traditional', parseRelease('4.14'), 'cirrus', 4);
+    expect(l.sound.refusal?.message).toMatch(/no sound card "hda" and exits/);
+  });
+
+  it('refuses what libxl 4.17+ refuses: a list, or a name it does not know', () => {
+    const refusal = (xen: string, s: string) => emulatedFunctions(guest(`soundhw = '${s}'`), 'qemu-xen', parseRelease(xen), 'cirrus', 8).sound.refusal;
+    expect(refusal('4.17', 'ac97,hda')?.message).toMatch(/Unknown soundhw option/);
+    expect(refusal('4.16', 'ac97,hda')).toBeUndefined();
+    expect(refusal('4.19', 'pcspk')?.fix).toMatch(/one card/);
+  });
+
+  it('AHCI (from 4.6) and the XenServer PV device (from 4.4) follow the NICs, in that order', () => {
+    const l = layout('4.19', 'qemu-xen', 'cirrus', 8, "vif = ['model=e1000']\nhdtype = 'ahci'\nvendor_device = 'xenserver'");
+    expect(slots(l)).toEqual(['2.0 Xen platform device', '3.0 Cirrus VGA', '4.0 e1000 NIC (vif 0)', '5.0 ICH9 AHCI', '6.0 XenServer PV device']);
+    expect(barsOf(l, 'ICH9 AHCI')).toEqual(['4:20', '5:1000']);
+    expect(barsOf(l, 'XenServer')).toEqual(['1:400000']);
+    expect(slots(layout('4.5', 'qemu-xen', 'cirrus', 8, "hdtype = 'ahci'"))).not.toContain('4.0 ICH9 AHCI');
+  });
+
+  it('a plan of an ordinary guest has no findings', () => {
     expect(planGuest(guest(''), new Map(), { xen: ['4.19'] }).cases.flatMap((c) => c.findings)).toEqual([]);
   });
 });
