@@ -5,6 +5,7 @@
 
 import { parseDocument } from 'yaml';
 import { InputError, type InputIssue } from '../errors.js';
+import { parseHostBdf } from './bdf.js';
 import { parseDiskSpec, type DiskSpec } from './disk.js';
 import { parseXlConfig, type XlValue } from './xlcfg.js';
 
@@ -170,20 +171,18 @@ function options(text: string): Record<string, string> {
 }
 
 // xl-pci-configuration(5): [DDDD:]BB:DD.F[@VSLOT][,KEY=VALUE...]
-const BDF = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])(?:@([0-9a-fA-F]{1,2}))?$/;
 
 function parsePci(r: Reader, text: string, index: number): PciSpec | undefined {
   const [first, ...rest] = text.split(',');
   const opts = options(rest.join(','));
   let head = first.trim();
   if (!head.includes(':') && opts.bdf) head = opts.bdf; // bdf=... form
-  const m = BDF.exec(head);
-  if (!m) {
+  const [address, at, ...extra] = head.split('@');
+  const bdf = parseHostBdf(address);
+  if (bdf === undefined || extra.length > 0 || (at !== undefined && !/^[0-9a-fA-F]{1,2}$/.test(at))) {
     r.fail('pci', `item ${index + 1} ${JSON.stringify(text)}: expected a host address like "0000:03:00.0" (optionally @VSLOT and ,key=value options)`);
     return undefined;
   }
-  const [, domain, bus, dev, fn, at] = m;
-  const bdf = `${(domain ?? '0').padStart(4, '0')}:${bus.padStart(2, '0')}:${dev.padStart(2, '0')}.${fn}`.toLowerCase();
   const vslotText = at ?? opts.vslot;
   let vslot: number | undefined;
   if (vslotText !== undefined) {

@@ -16,6 +16,7 @@ import { platformParams, type PlatformParams, type Toolstack } from './libxl.js'
 import type { HostFunction } from './lspci.js';
 import { hvmloaderOf, parseRelease, type Release } from './releases.js';
 import { rdmRange, type HostRmrr } from './rdm.js';
+import { hostBdf } from './bdf.js';
 
 export type Outcome = 'mapped' | 'relocated' | 'dropped';
 export type Severity = 'fatal' | 'error' | 'warning' | 'note';
@@ -69,23 +70,17 @@ export interface PlanOptions {
 const DEFAULT_XEN = ['4.19'];
 const barName = (b: PlacedBar) => `bar ${b.reg.slice(2)} (${humanSize(BigInt(b.size))})`;
 
-function normalizeBdf(bdf: string): string {
-  const m = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(bdf.trim());
-  if (!m) throw new InputError([{ path: '--pci', message: `${JSON.stringify(bdf)} is not a host PCI address like 0000:0b:00.0` }]);
-  return `${(m[1] ?? '0').padStart(4, '0')}:${m[2].padStart(2, '0')}:${m[3].padStart(2, '0')}.${m[4]}`.toLowerCase();
-}
-
 /** Host devices keyed by normalised BDF; a multi-function lspci output gives several. */
 export function indexDevices(entries: { bdf: string; functions: HostFunction[] }[]): Map<string, HostFunction> {
   const map = new Map<string, HostFunction>();
   for (const e of entries) {
-    const key = normalizeBdf(e.bdf);
+    const key = hostBdf(e.bdf, '--pci');
     const base = key.slice(0, -1);
     for (const f of e.functions) {
       // lspci's own address names the function; a lone function takes the given one
       let k = key;
       try {
-        const own = normalizeBdf(f.bdf);
+        const own = hostBdf(f.bdf, '--pci');
         if (e.functions.length > 1 || own.slice(-1) !== key.slice(-1)) k = base + own.slice(-1);
       } catch {
         k = key;

@@ -11,6 +11,7 @@
 // check in xen/drivers/passthrough/vtd/iommu.c.
 
 import { InputError } from '../errors.js';
+import { hostBdf } from './bdf.js';
 import { hex } from '../hex.js';
 import type { GuestConfig, PciSpec } from './config.js';
 import type { Release } from './releases.js';
@@ -190,14 +191,6 @@ export function rdmRange(e: { start: bigint; size: bigint }): string {
   return `${hex(e.start)}-${hex(e.start + e.size - 1n)}`;
 }
 
-const SBDF = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/;
-
-function normalizeBdf(text: string, where: string): string {
-  const m = SBDF.exec(text.trim());
-  if (!m) throw new InputError([{ path: where, message: `${JSON.stringify(text)} is not a host PCI address like 0000:00:14.0` }]);
-  return `${(m[1] ?? '0').padStart(4, '0')}:${m[2].padStart(2, '0')}:${m[3].padStart(2, '0')}.${m[4]}`.toLowerCase();
-}
-
 function address(text: string, where: string): bigint {
   const t = text.trim();
   if (!/^(0x)?[0-9a-fA-F]+$/i.test(t)) throw new InputError([{ path: where, message: `${JSON.stringify(text)} is not a hex address like 0x7b800000` }]);
@@ -218,7 +211,7 @@ export function parseRmrrSpec(text: string, where = '--rmrr'): HostRmrr {
   const [range, scope] = text.split('@');
   const m = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(range);
   if (!m) throw new InputError([{ path: where, message: `${JSON.stringify(text)} is not START-END[@BDF[+BDF...]], e.g. 0x7b800000-0x7fffffff@0000:00:02.0` }]);
-  const devices = scope === undefined ? [] : scope.split('+').map((b) => normalizeBdf(b, where));
+  const devices = scope === undefined ? [] : scope.split('+').map((b) => hostBdf(b, where));
   return checked({ start: address(m[1], where), end: address(m[2], where), devices }, where);
 }
 
@@ -248,7 +241,7 @@ export function parseXenDmesgRmrrs(text: string, source = 'xl dmesg'): HostRmrr[
     }
     const ep = /\bendpoint:\s*([0-9a-fA-F:.]+)/.exec(line);
     if (ep && inBlock) {
-      devices.push(normalizeBdf(ep[1], where));
+      devices.push(hostBdf(ep[1], where));
       return;
     }
     const rm =
