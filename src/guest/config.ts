@@ -277,7 +277,7 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     deviceModel,
     stubdomain,
     mmioHoleMiB,
-    rdm: r.string('rdm')?.trim(),
+    rdm: r.string('rdm'),
     rdmMemBoundaryMiB: r.number('rdm_mem_boundary', 0, 4096, 'rdm_mem_boundary is in MiB below 4 GiB, e.g. rdm_mem_boundary = 2048'),
     hap: r.boolean('hap') ?? true,
     pci,

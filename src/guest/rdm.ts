@@ -69,7 +69,8 @@ export function readRdmKey(text: string | undefined, release: Release): { strate
   const none = { strategy: 'ignore' as const, policy: 'unset' as const };
   if (text === undefined) return none;
   if (!atLeast(release, 6)) return { ...none, note: `rdm needs Xen 4.6 or later; xl ${release.text} ignores the key and reserves nothing` };
-  const pairs = text.split(',').map((p) => p.trim());
+  // xlu_rdm_parse compares tokens as they are: no spaces are skipped
+  const pairs = text.split(',');
   const keys = pairs.map((p) => p.split('=')[0]);
   const value = (k: string) => pairs.find((p) => p.startsWith(`${k}=`))?.slice(k.length + 1);
   const strategy = value('strategy');

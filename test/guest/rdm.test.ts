@@ -61,6 +61,7 @@ describe('the rdm key as each xl reads it', () => {
   it('4.6-4.14 take only "strategy=host,policy=X"', () => {
     expect(readRdmKey('strategy=host,policy=strict', parseRelease('4.10'))).toMatchObject({ strategy: 'host', policy: 'strict' });
     expect(readRdmKey('strategy=host', parseRelease('4.14'))).toMatchObject({ strategy: 'ignore', note: expect.stringMatching(/drops the key/) });
+    expect(readRdmKey('strategy=host, policy=relaxed', parseRelease('4.14')).strategy).toBe('ignore');
   });
 
   it('4.15 on drop the whole key when it names a policy, and leave the policy uninitialised without one', () => {
