@@ -174,9 +174,31 @@ describe('reading RMRRs', () => {
     expect(() => parseRmrrSpec(spec)).toThrow(message);
   });
 
-  it('reads xl dmesg of a debug Xen, both log formats, skipping ignored RMRRs', () => {
-    expect(parseXenDmesgRmrrs(fixture('xl-dmesg-4.19-debug.txt'))).toEqual([A, B]);
-    expect(parseXenDmesgRmrrs(fixture('xl-dmesg-4.13-debug.txt'))).toEqual([{ start: 0xbf7ec000n, end: 0xbf7fffffn, devices: ['0000:00:1d.0', '0000:00:1a.0'] }]);
+  it('reads xl dmesg of a debug Xen in both log formats, skipping RMRRs Xen ignored (real logs)', () => {
+    // Xen 4.12.4: "RMRR region: base_addr ..."; the third RMRR names a device that is not there
+    expect(parseXenDmesgRmrrs(fixture('xl-dmesg-4.12.4-andryuk.txt'))).toEqual([
+      { start: 0x78863000n, end: 0x78882fffn, devices: ['0000:00:14.0'] },
+      { start: 0x7d000000n, end: 0x7f7fffffn, devices: ['0000:00:02.0'] },
+    ]);
+    // Xen 4.22-unstable: " RMRR: [start,end]", one RMRR shared by three USB controllers
+    expect(parseXenDmesgRmrrs(fixture('xl-dmesg-4.22-unstable-astie.txt'))).toEqual([
+      { start: 0xd9888000n, end: 0xd9894fffn, devices: ['0000:00:1d.0', '0000:00:1a.0', '0000:00:14.0'] },
+      { start: 0xdc000000n, end: 0xde1fffffn, devices: ['0000:00:02.0'] },
+    ]);
+  });
+
+  it('on those hosts: the IGD RMRR below 2 GiB stops a 4 GiB guest, the one above it lowers RAM, the shared USB RMRR refuses 00:14.0', () => {
+    const andryuk = parseXenDmesgRmrrs(fixture('xl-dmesg-4.12.4-andryuk.txt'));
+    const astie = parseXenDmesgRmrrs(fixture('xl-dmesg-4.22-unstable-astie.txt'));
+    const stop = plan("pci = ['00:02.0']\n", '4.19', andryuk).findings.find((f) => f.code === 'rdm-conflict');
+    expect(stop?.fix).toMatch(/rdm_mem_boundary = 1999/); // 0x7d000000 is 2000 MiB
+    const low = plan("pci = ['00:02.0']\n", '4.19', astie);
+    expect(low.params?.lowMemEnd).toBe('0xdc000000');
+    expect(low.params?.reserved).toEqual([{ start: '0xdc000000', size: '0x2200000' }]);
+    // the Haswell xHCI (8086:8c31): one 64 KiB 64-bit BAR
+    const xhci = { bdf: '00:14.0', functions: [{ bdf: '00:14.0', vendorId: 0x8086, deviceId: 0x8c31, classCode: 0x0c03, interruptPin: 1, bars: [{ index: 0, type: 'mem64' as const, prefetchable: false, size: 0x10000n }] }] };
+    const usb = planGuest(guest("pci = ['00:14.0']\n"), indexDevices([xhci]), { xen: ['4.19'], deviceModels: ['qemu-xen'], rmrrs: astie }).cases[0];
+    expect(usb.findings.find((f) => f.code === 'rmrr-shared')?.message).toMatch(/shared with 0000:00:1d.0, 0000:00:1a.0: Xen refuses/);
   });
 
   it('explains that a release build does not print the ranges', () => {
@@ -191,10 +213,11 @@ describe('reading RMRRs', () => {
     expect(bad.stderr).toMatch(/--rmrr.*START-END/);
     const dir = mkdtempSync(join(tmpdir(), 'rmrr-'));
     writeFileSync(join(dir, 'g.cfg'), "type = 'hvm'\nmemory = 4096\nrdm = 'strategy=host'\n");
-    const ok = await runCli(['plan', join(dir, 'g.cfg'), '--rmrr-log', join(root, 'test/fixtures/rmrr/xl-dmesg-4.19-debug.txt'), '--xen', '4.19', '--json']);
+    const ok = await runCli(['plan', join(dir, 'g.cfg'), '--rmrr-log', join(root, 'test/fixtures/rmrr/xl-dmesg-4.22-unstable-astie.txt'), '--xen', '4.19', '--json']);
     expect(ok.code).toBe(0);
     const c = JSON.parse(ok.stdout).cases[0];
-    expect(c.params.lowMemEnd).toBe('0xac600000');
+    // strategy=host: the lowest RMRR in RAM, 0xd9888000, rounded down to 2 MiB
+    expect(c.params.lowMemEnd).toBe('0xd9800000');
     expect(c.findings.map((f: { code: string }) => f.code)).toContain('rdm-lowmem');
   });
 });
