@@ -141,16 +141,16 @@ describe('hvmloader keeps BARs out of the reserved ranges', () => {
 
   it('the README example: the bundled IGD guest stops on its stolen-memory RMRR, and the fix it prints works', async () => {
     const args = ['plan', join(root, 'scenarios/guests/igd-passthrough.cfg'), '--pci', `00:02.0=${join(root, 'scenarios/devices/intel-igd.lspci')}`, '--xen', '4.19', '--device-model', 'qemu-xen', '--json'];
-    const r = await runCli([...args, '--rmrr', '0x7b800000-0x7fffffff@00:02.0']);
+    const r = await runCli([...args, '--rmrr', '0x7d000000-0x7f7fffff@00:02.0']);
     const f = JSON.parse(r.stdout).cases[0].findings.find((x: { code: string }) => x.code === 'rdm-conflict');
-    expect(f.fix).toMatch(/set rdm_mem_boundary = 1975 .* lower memory to 1976 MiB or less/);
+    expect(f.fix).toMatch(/set rdm_mem_boundary = 1999 .* lower memory to 2000 MiB or less/);
     const dir = mkdtempSync(join(tmpdir(), 'rmrr-'));
     const fixed = join(dir, 'igd.cfg');
-    writeFileSync(fixed, readFileSync(join(root, 'scenarios/guests/igd-passthrough.cfg'), 'utf8') + 'rdm_mem_boundary = 1975\n');
-    const again = await runCli(['plan', fixed, ...args.slice(2), '--rmrr', '0x7b800000-0x7fffffff@00:02.0']);
+    writeFileSync(fixed, readFileSync(join(root, 'scenarios/guests/igd-passthrough.cfg'), 'utf8') + 'rdm_mem_boundary = 1999\n');
+    const again = await runCli(['plan', fixed, ...args.slice(2), '--rmrr', '0x7d000000-0x7f7fffff@00:02.0']);
     const c = JSON.parse(again.stdout).cases[0];
     expect(c.findings.map((x: { code: string }) => x.code)).not.toContain('rdm-conflict');
-    expect(c.params.lowMemEnd).toBe('0x7b800000');
+    expect(c.params.lowMemEnd).toBe('0x7d000000');
   });
 
   it('notes an IGD passed through with no RMRR given', () => {
