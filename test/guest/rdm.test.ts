@@ -211,6 +211,10 @@ describe('reading RMRRs', () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/--rmrr.*START-END/);
+    const noRanges = await runCli(['plan', cfg, '--rmrr-log', join(root, 'test/fixtures/rmrr/xl-dmesg-release-build.txt')]);
+    expect(noRanges.code).toBe(2);
+    expect(noRanges.stdout).toBe('');
+    expect(noRanges.stderr).toMatch(/xl-dmesg-release-build.txt: no RMRRs found: .* debug build of Xen/);
     const dir = mkdtempSync(join(tmpdir(), 'rmrr-'));
     writeFileSync(join(dir, 'g.cfg'), "type = 'hvm'\nmemory = 4096\nrdm = 'strategy=host'\n");
     const ok = await runCli(['plan', join(dir, 'g.cfg'), '--rmrr-log', join(root, 'test/fixtures/rmrr/xl-dmesg-4.22-unstable-astie.txt'), '--xen', '4.19', '--json']);
