@@ -1,0 +1,141 @@
+// Guest-level checks a plan reports beside the placement: what libxl does
+// with RMRRs, traditional's std VGA decoding past its BAR, options whose
+// devices are not catalogued, and how to keep hvmloader from moving RAM.
+// Each returns findings that say what to change.
+
+import type { PlacedBar, PlacementResult } from '../contract.js';
+import { hex, humanSize } from '../hex.js';
+import type { DeviceModel, GuestConfig } from './config.js';
+import type { VirtualFunction } from './emulated.js';
+import type { PlatformParams, Toolstack } from './libxl.js';
+import type { HostFunction } from './lspci.js';
+import { rdmRange, type HostRmrr } from './rdm.js';
+import type { Release } from './releases.js';
+
+export type Severity = 'fatal' | 'error' | 'warning' | 'note';
+
+export interface Finding {
+  severity: Severity;
+  code: string;
+  message: string;
+  fix?: string;
+}
+
+export const barName = (b: PlacedBar) => `bar ${b.reg.slice(2)} (${humanSize(BigInt(b.size))})`;
+
+// Devices without which the guest does not boot: its display when it is the
+// only one, storage controllers, and the platform device its PV drivers use.
+export function isCritical(fn: VirtualFunction | undefined): boolean {
+  if (!fn) return false;
+  if (fn.vendorId === 0x5853 && fn.deviceId === 0x0001) return true;
+  const cls = fn.classCode >> 8;
+  return cls === 0x01 || fn.classCode === 0x0300;
+}
+
+// Options that add PCI functions whose slots and BARs are not catalogued: say
+// so, since every device created after them moves one slot on.
+export function unmodelled(cfg: GuestConfig, dm: DeviceModel, release: Release): string[] {
+  const out: string[] = [];
+  // the keys that add these devices arrived with 05d428addd (4.6) and 066e134fb3 (4.4)
+  if (dm === 'qemu-xen' && cfg.hdtype === 'ahci' && release.minor < 6) out.push(`hdtype = "ahci" needs Xen 4.6 or later; xl ${release.text} ignores it and the disks stay on IDE`);
+  if (dm === 'qemu-xen' && cfg.vendorDevice === 'xenserver' && release.minor < 4) out.push(`vendor_device needs Xen 4.4 or later; xl ${release.text} ignores it`);
+  const after = 'the slots of devices created after it (NICs, passed-through devices) are one lower here than in the guest';
+  if (dm === 'qemu-xen') {
+    if (cfg.spiceVdagent) out.push(`spicevdagent: the virtio-serial controller is not modelled; ${after}`);
+    if (cfg.gfxPassthru) out.push('gfx_passthru: QEMU 8.0 and later keep slot 02.0 for the IGD and move the platform device to 03.0; this plan uses the layout without that reservation');
+  }
+  return out;
+}
+
+// qemu-xen-traditional's std VGA decodes min(videoram, 16) MiB from its BAR
+// whatever hvmloader sized (QT@xen-4.8.0 hw/vga.c caps at 16 MiB; hw/pci.c
+// pci_update_mappings maps the full size at the written address). A size
+// that is not a power of two is sized by its mask's lowest bit, so the
+// framebuffer runs past what hvmloader reserved.
+export function traditionalStdVga(dm: DeviceModel, params: PlatformParams, functions: VirtualFunction[], result: PlacementResult): Finding[] {
+  if (dm !== 'qemu-xen-traditional' || params.vga !== 'stdvga') return [];
+  const vga = functions.find((f) => f.vendorId === 0x1234 && f.deviceId === 0x1111);
+  if (!vga) return [];
+  const out: Finding[] = [];
+  const MIB = 1n << 20n;
+  if (params.videoramMiB > 16) {
+    out.push({ severity: 'note', code: 'videoram-unused', message: `videoram = ${params.videoramMiB}: qemu-xen-traditional's std VGA uses 16 MiB; libxl still takes ${params.videoramMiB} MiB from the guest's RAM`, fix: 'set videoram = 16' });
+  }
+  const decoded = BigInt(Math.min(params.videoramMiB, 16)) * MIB;
+  if ((decoded & (decoded - 1n)) === 0n) return out;
+  const bar = result.bars.find((b) => b.slot === vga.slot && b.function === vga.function && b.index === 0);
+  if (!bar || !bar.address || bar.placement === 'unplaced') return out;
+  // the BAR keeps only the bits of ~(size - 1): the card may sit lower than hvmloader wrote
+  const written = BigInt(bar.address) & ~0xfn;
+  const start = written & ~(decoded - 1n) & 0xffffffffn;
+  const end = start + decoded;
+  const hit = result.bars.filter((b) => b !== bar && b.type !== 'io' && b.address && b.placement !== 'unplaced' && (BigInt(b.address) & ~0xfn) < end && (BigInt(b.address) & ~0xfn) + BigInt(b.size) > start);
+  const over = hit.map((b) => `${b.slot.toString(16).padStart(2, '0')}:${b.function} ${barName(b)}`);
+  out.push({
+    severity: hit.length ? 'error' : 'warning',
+    code: 'stdvga-overlap',
+    message: `videoram = ${params.videoramMiB}: hvmloader sizes the std VGA framebuffer as ${humanSize(BigInt(bar.size))} (its mask's lowest bit) but the card decodes ${humanSize(decoded)}, from ${hex(start)}${start !== written ? ` (hvmloader wrote ${hex(written)}; the BAR keeps only the bits of ~(size - 1))` : ''} to ${hex(end - 1n)}${hit.length ? `, over ${over.join(', ')}` : ', past what hvmloader reserved'}`,
+    fix: 'set videoram to a power of two (8 or 16)',
+  });
+  return out;
+}
+
+// What stops hvmloader moving RAM for qemu-xen, given who starts the guest.
+export function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack): string {
+  const hole = release.minor >= 5 ? ', or set mmio_hole large enough that the hole need not grow' : '';
+  if (toolstack !== 'libxl') return `write hvmloader/allow-memory-relocate=0 to the guest's xenstore before it starts (or use libxl)${hole}`;
+  if (release.minor < 3) return 'use Xen 4.3 or later, whose libxl tells hvmloader not to move RAM for qemu-xen, or use qemu-xen-traditional';
+  if (cfg.stubdomain) return `use Xen 4.19, 4.18.1 or 4.17.4, whose libxl tells hvmloader not to move RAM for stub domains too${hole}`;
+  return `set mmio_hole${hole}`;
+}
+
+// What libxl's reserved-device-memory handling means for the guest (4.6 on).
+export function rdmFindings(cfg: GuestConfig, params: PlatformParams, devices: Map<string, HostFunction>, rmrrs: HostRmrr[], release: Release): Finding[] {
+  const out: Finding[] = [];
+  const rdm = params.rdm;
+  if (!rdm || release.minor < 6) return out;
+  const MIB = 1n << 20n;
+  const owners = (devs: string[]) => (devs.length ? ` (RMRR of ${devs.join(', ')})` : ' (host-wide, rdm strategy=host)');
+  if (rdm.loweredBy > 0n) {
+    out.push({ severity: 'note', code: 'rdm-lowmem', message: `libxl ends low RAM at ${hex(rdm.lowMemEnd)}, below an RMRR, and moves ${humanSize(rdm.loweredBy)} of RAM above 4 GiB` });
+  }
+  for (const c of rdm.conflicts) {
+    const range = rdmRange(c.entry);
+    const below4g = c.entry.start < 1n << 32n;
+    // the boundary that lets pass 1 move low RAM's end below the range
+    const boundary = (c.entry.start - 1n) / MIB;
+    const fix = below4g
+      ? `set rdm_mem_boundary = ${boundary} so libxl ends low RAM below the range, or lower ${cfg.maxmemMiB > cfg.memoryMiB ? 'maxmem' : 'memory'} to ${c.entry.start / MIB + BigInt(params.videoramMiB)} MiB or less`
+      : 'lower memory so RAM above 4 GiB ends below the range';
+    if (c.outcome === 'fails') {
+      out.push({ severity: 'fatal', code: 'rdm-conflict', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and its policy is strict: libxl stops ("RDM conflict at ${hex(c.entry.start)}") and the guest is not created`, fix });
+    } else if (c.outcome === 'undetermined') {
+      out.push({ severity: 'error', code: 'rdm-conflict', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and xl left its policy uninitialised: libxl either stops or ignores it`, fix });
+    } else {
+      out.push({ severity: 'error', code: 'rdm-conflict-ignored', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)}; its policy is relaxed so libxl only warns ("Ignoring RDM conflict"): the device's DMA there lands in guest RAM`, fix });
+    }
+  }
+  for (const e of rdm.hidden) {
+    out.push({ severity: 'warning', code: 'rdm-hidden', message: `libxl ${release.text} leaves the RMRR ${rdmRange(e)} of ${e.devices.join(', ')} out of the guest's memory map (a pci entry without rdm_policy keeps an unset policy before 4.14): hvmloader may put a BAR over it`, fix: 'add rdm_policy=strict to the pci entry' });
+  }
+  for (const s of rdm.shared) {
+    const others = s.rmrr.devices.filter((d) => d !== s.device);
+    out.push({
+      severity: s.refused ? 'fatal' : 'warning',
+      code: 'rmrr-shared',
+      message: `the RMRR ${rdmRange({ start: s.rmrr.start, size: s.rmrr.end - s.rmrr.start + 1n })} of ${s.device} is shared with ${others.join(', ')}: Xen ${s.refused ? 'refuses to assign the device ("disallowed to assign ... with shared RMRR")' : 'assigns it with a warning ("risky")'}`,
+      fix: s.refused ? `add rdm_policy=relaxed to the pci entry for ${s.device} (the devices sharing the range keep DMAing into it)` : undefined,
+    });
+  }
+  // devices that nearly always have RMRRs, when none were given for them
+  for (const spec of cfg.pci) {
+    const fn = devices.get(spec.bdf);
+    const usb = fn?.classCode === 0x0c03;
+    const igd = fn?.vendorId === 0x8086 && fn.classCode === 0x0300;
+    if ((usb || igd) && !rmrrs.some((r) => r.devices.includes(spec.bdf))) {
+      out.push({ severity: 'note', code: 'rmrr-unknown', message: `${spec.bdf} is ${igd ? 'an Intel IGD' : 'a USB controller'}, which usually has an RMRR; none was given, so this plan reserves nothing for it`, fix: `pass its RMRR with --rmrr START-END@${spec.bdf} (from the host's DMAR table or xl dmesg with iommu=verbose)` });
+    }
+  }
+  return out;
+}
+
