@@ -121,8 +121,10 @@ export function applyRdm(cfg: GuestConfig, release: Release, lowMemEnd: bigint, 
   const notes = key.note ? [key.note] : [];
   const none: RdmResult = { lowMemEnd, highMemEnd, exposed: [], hidden: [], conflicts: [], loweredBy: 0n, shared: [], notes };
   if (!atLeast(release, 6)) return none;
-  // global policy default: relaxed (libxl__rdm_setdefault); an uninitialised one stays so
-  const globalPolicy: RdmPolicy = key.policy === 'unset' ? 'relaxed' : key.policy;
+  // libxl__rdm_setdefault would make an unset global policy relaxed, but
+  // through xl host-wide entries only exist when xl read a policy (4.6-4.14)
+  // or left it uninitialised (4.15 on), so that default never applies here
+  const globalPolicy = key.policy;
   if (key.strategy === 'ignore' && cfg.pci.length === 0) return none;
 
   const entries: RdmEntry[] = [];

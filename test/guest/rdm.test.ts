@@ -107,6 +107,22 @@ describe('conflicts that remain', () => {
     expect(strict.params?.reserved).toEqual([{ start: '0xad800000', size: '0x2800000' }]);
   });
 
+  it('before 4.14 only the first RMRR of a device counts', () => {
+    const second: HostRmrr = { start: 0xa0000000n, end: 0xa01fffffn, devices: ['0000:00:02.0'] };
+    const b = { ...B };
+    // 4.13: B alone (unset policy, hidden); 4.19: both, and the lower one ends low RAM
+    expect(params("pci = ['00:02.0,rdm_policy=strict']\n", '4.13', [b, second]).lowMemEnd).toBe(0xad800000n);
+    expect(params("pci = ['00:02.0']\n", '4.19', [b, second]).lowMemEnd).toBe(0xa0000000n);
+  });
+
+  it('strategy=host alone: 4.15 and 4.16 give the device strict, 4.17 on copy the uninitialised policy', () => {
+    const cfg = "rdm = \"strategy=host\"\npci = ['00:02.0']\n";
+    expect(plan(cfg, '4.15', [low]).findings.find((f) => f.code === 'rdm-conflict')?.severity).toBe('fatal');
+    const f = plan(cfg, '4.17', [low]).findings.find((x) => x.code === 'rdm-conflict');
+    expect(f?.severity).toBe('error');
+    expect(f?.message).toMatch(/uninitialised: libxl either stops or ignores it/);
+  });
+
   it('4.10 copies a global relaxed policy into the device', () => {
     const c = plan("rdm = \"strategy=host,policy=relaxed\"\npci = ['00:02.0']\n", '4.10', [low]);
     expect(codes(c)).toContain('rdm-conflict-ignored');
