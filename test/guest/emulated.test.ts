@@ -74,6 +74,15 @@ describe('qemu-xen-traditional std VGA', () => {
     expect(fine.findings.map((x) => x.code)).not.toContain('stdvga-overlap');
   });
 
+  it('the BAR keeps only the bits of ~(size - 1), so the card can sit below where hvmloader wrote it', () => {
+    // platform 16 MiB at 0xf0000000, a passed-through 8 MiB BAR at 0xf1000000, the
+    // VGA sized 4 MiB at 0xf1800000: 0xf1800000 & 0xff400000 = 0xf1000000
+    const dev = { bdf: '05:00.0', functions: [{ bdf: '05:00.0', vendorId: 0x1234, deviceId: 0x5678, classCode: 0x0280, interruptPin: 1, bars: [{ index: 0, type: 'mem32' as const, prefetchable: false, size: 8n << 20n }] }] };
+    const c = planGuest(guest("vga = 'stdvga'\nvideoram = 12\npci = ['05:00.0']"), indexDevices([dev]), { xen: ['4.19'], deviceModels: ['qemu-xen-traditional'] }).cases[0];
+    const f = c.findings.find((x) => x.code === 'stdvga-overlap')!;
+    expect(f.message).toMatch(/from 0xf1000000 \(hvmloader wrote 0xf1800000; the BAR keeps only the bits of ~\(size - 1\)\) to 0xf1bfffff, over 04:0 bar 10 \(8 MiB\)/);
+  });
+
   it('notes that videoram above 16 MiB is taken from RAM but unused', () => {
     const c = planGuest(guest("vga = 'stdvga'\nvideoram = 64"), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen-traditional'] }).cases[0];
     expect(c.findings.find((x) => x.code === 'videoram-unused')).toMatchObject({ fix: 'set videoram = 16' });
