@@ -50,6 +50,27 @@ describe('address map SVG', () => {
     });
   }
 
+  it('draws the reserved ranges (RMRRs): below the hole in the overview, in it among the BARs', () => {
+    const draw = (lowMemEnd: string, reserved: { start: bigint; size: bigint }[]) => {
+      const input: BusInput = {
+        hvmloader: '4.19',
+        lowMemEnd,
+        reserved: reserved.map((r) => ({ start: `0x${r.start.toString(16)}`, size: `0x${r.size.toString(16)}` })),
+        devices: [{ slot: 3, vendorId: '0x8086', deviceId: '0x3e92', bars: [{ index: 0, type: 'mem32', size: '0x1000000' }] }],
+      };
+      const svg = placementSvg(place(input), 'rmrr', undefined, reserved);
+      checkWellFormedXml(svg);
+      return [...svg.matchAll(/<g class="seg reserved"><title>([^<]*)<\/title><rect x="(\d+)"[^>]*\/><text [^>]*>(RMRR[^<]*)<\/text>/g)].map((m) => Number(m[2]));
+    };
+    // RAM ends below an IGD RMRR, as libxl leaves it; the default hole starts above it
+    const below = draw('0xdc000000', [{ start: 0xdc000000n, size: 0x2200000n }]);
+    // an RMRR in the default hole: hvmloader starts the hole at RAM's end, and the box sits in the hole's column
+    const inHole = draw('0xdc000000', [{ start: 0xf1000000n, size: 0x100000n }]);
+    expect(below.length).toBe(1);
+    expect(inHole.length).toBe(1);
+    expect(inHole[0]).toBeGreaterThan(below[0]);
+  });
+
   it('escapes markup in labels', () => {
     expect(escapeXml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
   });

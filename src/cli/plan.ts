@@ -1,6 +1,7 @@
 // mmio-planner plan: a guest config and its devices -> a report per device model and release.
 
 import { parseBus } from '../bus.js';
+import type { PlacedBar } from '../contract.js';
 import { InputError } from '../errors.js';
 import { DEVICE_MODELS, readGuest, type DeviceModel } from '../guest/config.js';
 import type { Toolstack } from '../guest/libxl.js';
@@ -70,7 +71,9 @@ export function runPlan(file: string, flags: PlanFlags, io: Io): void {
     // a short name: the product in lspci's [brackets] if any, else the label
     const short = (label: string) => /\[([^\]]+)\]/.exec(label)?.[1] ?? label.replace(/ \(vif \d+\)$/, '');
     const names = new Map(first.devices.map((d) => [`${d.slot}:${d.function}`, `${short(d.label)} ${d.slot.toString(16).padStart(2, '0')}:${d.function}`]));
-    writeOutput(flags.svg, placementSvg(first.result, `${source}: Xen ${first.xen}, ${first.deviceModel}`, (b) => names.get(`${b.slot}:${b.function}`) ?? `${b.slot.toString(16).padStart(2, '0')}:${b.function}`), '--svg');
+    const reserved = (first.bus?.reserved ?? []).map((r) => ({ start: BigInt(r.start), size: BigInt(r.size) }));
+    const label = (b: PlacedBar) => names.get(`${b.slot}:${b.function}`) ?? `${b.slot.toString(16).padStart(2, '0')}:${b.function}`;
+    writeOutput(flags.svg, placementSvg(first.result, `${source}: Xen ${first.xen}, ${first.deviceModel}`, label, reserved), '--svg');
   }
   if (flags.json) {
     io.out(JSON.stringify(plan, null, 2) + '\n');

@@ -109,14 +109,18 @@ export function renderMap(title: string, columns: Column[], footer: string[] = [
 }
 
 const FOUR_GIB = 1n << 32n;
+const byStart = (segments: Segment[]) => segments.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 
 function barLabel(b: PlacedBar, names?: (b: PlacedBar) => string): string {
   const who = names ? names(b) : `${b.slot.toString(16).padStart(2, '0')}:${b.function}`;
   return `${who} bar ${b.reg.slice(2)} ${humanSize(BigInt(b.size))}`;
 }
 
-/** The map of one placement result; `names` labels BARs (e.g. by device). */
-export function placementSvg(result: PlacementResult, title: string, names?: (b: PlacedBar) => string): string {
+/**
+ * The map of one placement result; `names` labels BARs (e.g. by device);
+ * `reserved` are the E820 reserved ranges (RMRRs) the bus had.
+ */
+export function placementSvg(result: PlacementResult, title: string, names?: (b: PlacedBar) => string, reserved: { start: bigint; size: bigint }[] = []): string {
   const low = BigInt(result.ram.lowMemEnd);
   const high = BigInt(result.ram.highMemEnd);
   const holeStart = BigInt(result.lowHole.start);
@@ -130,6 +134,10 @@ export function placementSvg(result: PlacementResult, title: string, names?: (b:
     const e = BigInt(result.highWindow.end);
     if (e > s) overview.push({ start: s, end: e, label: `64-bit window ${humanSize(e - s)}`, kind: 'window' });
   }
+  // an RMRR outside the hole shows in the overview, one inside it among the BARs
+  const rmrr = (r: { start: bigint; size: bigint }): Segment => ({ start: r.start, end: r.start + r.size, label: `RMRR (reserved) ${humanSize(r.size)}`, kind: 'reserved' });
+  const inHole = (r: { start: bigint; size: bigint }) => r.start < holeEnd && r.start + r.size > holeStart;
+  for (const r of reserved) if (!inHole(r)) overview.push(rmrr(r));
   overview.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 
   const segmentsOf = (placement: PlacedBar['placement'], kind: SegmentKind) =>
@@ -143,7 +151,7 @@ export function placementSvg(result: PlacementResult, title: string, names?: (b:
 
   const columns: Column[] = [
     { title: 'Guest physical address space', segments: withGaps(overview, 0n) },
-    { title: `Low MMIO hole ${hexAddr(holeStart)}-${hexAddr(holeEnd)}`, segments: withGaps(segmentsOf('low', 'bar'), holeStart, holeEnd) },
+    { title: `Low MMIO hole ${hexAddr(holeStart)}-${hexAddr(holeEnd)}`, segments: withGaps(byStart([...segmentsOf('low', 'bar'), ...reserved.filter(inHole).map(rmrr)]), holeStart, holeEnd) },
   ];
   const highBars = segmentsOf('high', 'bar');
   if (highBars.length) {
