@@ -17,6 +17,18 @@ export { parseVersionSet } from './cli/io.js';
 
 const PACKAGE_VERSION = '0.1.0';
 
+// The options that describe a guest's host side, shared by plan and explain.
+function guestOptions(command: Command, prefix: string): void {
+  const list = (v: string, all: string[]) => [...all, v];
+  command
+    .option('--pci <BDF=FILE>', `${prefix}describe a passed-through device: lspci -vv text, sysfs resource file or JSON BARs (repeat per device)`, list, [] as string[])
+    .option('--xen <releases>', `${prefix}Xen releases, comma-separated (e.g. 4.14.3,4.17.4,4.19)`)
+    .option('--device-model <models>', `${prefix}qemu-xen, qemu-xen-traditional, or both comma-separated (default: the config's, else both)`)
+    .addOption(new Option('--toolstack <name>', `${prefix}the toolstack that starts the guest`).choices(['libxl', 'xend', 'other']).default('libxl'))
+    .option('--rmrr <START-END[@BDF]>', `${prefix}a host RMRR (VT-d reserved memory), END inclusive, with the devices in its scope joined by + (repeat per RMRR)`, list, [] as string[])
+    .option('--rmrr-log <file>', `${prefix}read the host's RMRRs from \`xl dmesg\` of a debug Xen booted with iommu=verbose`);
+}
+
 function program(io: Io): Command {
   const cmd = new Command('mmio-planner')
     .description("Predicts where Xen's hvmloader places every PCI BAR of an HVM guest.")
@@ -37,28 +49,22 @@ function program(io: Io): Command {
     .exitOverride()
     .action((file: string, flags: PlaceFlags) => runPlace(file, flags, io));
 
-  cmd
+  const explain = cmd
     .command('explain')
     .description('why BARs are not placed, the smallest fix, hazards, and what other firmware would do')
     .argument('<bus-or-guest>', 'bus description (JSON), or a guest xl.cfg/JSON/YAML; - reads stdin')
     .option('--json', 'print the advice as JSON')
     .addOption(new Option('--hvmloader <version>', "explain under this version instead of the bus's own").choices([...VERSION_NAMES]))
-    .option('--pci <BDF=FILE>', 'for a guest: describe a passed-through device (repeat per device)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--xen <releases>', 'for a guest: Xen releases, comma-separated')
-    .option('--device-model <models>', 'for a guest: qemu-xen, qemu-xen-traditional, or both')
     .exitOverride()
     .action((file: string, flags: ExplainFlags) => runExplain(file, flags, io));
+  guestOptions(explain, 'for a guest: ');
 
-  cmd
+  const plan = cmd
     .command('plan')
     .description("plan a guest from its xl.cfg (or JSON/YAML): the bus each device model presents, where every BAR goes, what breaks and how to fix it")
-    .argument('<guest>', 'xl.cfg, guest.json or guest.yaml (- reads stdin)')
-    .option('--pci <BDF=FILE>', 'describe a passed-through device: lspci -vv text, sysfs resource file or JSON BARs (repeat per device)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--xen <releases>', 'Xen releases, comma-separated (e.g. 4.14.3,4.17.4,4.19)')
-    .option('--rmrr <START-END[@BDF]>', "a host RMRR (VT-d reserved memory), END inclusive, with the devices in its scope joined by + (repeat per RMRR)", (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--rmrr-log <file>', "read the host's RMRRs from `xl dmesg` of a debug Xen booted with iommu=verbose")
-    .option('--device-model <models>', 'qemu-xen, qemu-xen-traditional, or both comma-separated (default: the config\'s, else both)')
-    .addOption(new Option('--toolstack <name>', 'the toolstack that starts the guest').choices(['libxl', 'xend', 'other']).default('libxl'))
+    .argument('<guest>', 'xl.cfg, guest.json or guest.yaml (- reads stdin)');
+  guestOptions(plan, '');
+  plan
     .option('--json', 'print the plan as JSON')
     .option('--svg <file>', "draw the first case's guest physical address map to an SVG file")
     .option('--no-log', "leave out the lines hvmloader will print")

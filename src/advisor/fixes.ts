@@ -32,12 +32,15 @@ export function totalRam(bus: Bus): bigint {
 /**
  * The bus as libxl lays it out with `mmio_hole = holeMiB`: RAM below 4 GiB
  * ends at 4 GiB - hole, the rest moves above 4 GiB, and the hole size is
- * written to xenstore.
+ * written to xenstore. RAM also stays below the bus's reserved ranges (RMRRs):
+ * libxl ends it under any that RAM would cover (libxl_dm.c
+ * libxl__domain_device_construct_rdm, 4.6 on).
  */
 export function withMmioHole(bus: Bus, holeMiB: number): Bus {
   const hole = BigInt(holeMiB) * MIB;
   const ram = totalRam(bus);
-  const low = ram < FOUR_GIB - hole ? ram : FOUR_GIB - hole;
+  let low = ram < FOUR_GIB - hole ? ram : FOUR_GIB - hole;
+  for (const r of bus.reserved) if (r.start < low && r.start + r.size > 0n) low = r.start;
   return deriveBus(bus, { lowMemEnd: low, highMemEnd: ram > low ? FOUR_GIB + (ram - low) : 0n, mmioHoleSize: hole });
 }
 

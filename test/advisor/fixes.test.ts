@@ -33,6 +33,13 @@ describe('smallest mmio_hole', () => {
     expect(moved.lowMemEnd).toBe(0xc0000000n);
   });
 
+  it('keeps RAM below a reserved range (RMRR) it would otherwise cover, as libxl does', () => {
+    const bus = load('gpu-256m-4g-ram.json');
+    const withRmrr = parseBus({ ...(JSON.parse(readFileSync(join(dir, 'gpu-256m-4g-ram.json'), 'utf8')) as BusInput), lowMemEnd: '0xb0000000', highMemEnd: '0x150000000', reserved: [{ start: '0xb0000000', size: '0x2000000' }] });
+    expect(withMmioHole(withRmrr, 1024).lowMemEnd).toBe(0xb0000000n); // not 0xc0000000
+    expect(withMmioHole(bus, 1024).lowMemEnd).toBe(0xc0000000n);
+  });
+
   it('says mmio_hole does not help before 4.5', () => {
     const fixes = computeFixes(parseBus({ ...JSON.parse(readFileSync(join(dir, '32bit-bars-do-not-fit.json'), 'utf8')), hvmloader: '4.3' }));
     expect(fixes.holeHonoured).toBe(false);
