@@ -23,9 +23,10 @@
 //    platform device: platform 02.0, VGA 03.0 (QX@qemu-xen-4.4.0
 //    hw/i386/pc_piix.c pc_xen_hvm_init; boot logs of Xen 4.13 and 4.14.3).
 //  - qemu-xen-traditional (QT@xen-4.8.0 hw/pc.c pc_init1): VGA 02.0, then
-//    the platform device, then the NICs; the devices xend starts it with
-//    come between the VGA and the platform device; libxl hot-plugs
-//    passed-through devices after everything (boot logs of Xen 4.12.1).
+//    the platform device, then the NICs. pt_init creates nothing (QT@xen-4.2.0
+//    on); both libxl and xend (XendDomainInfo.pci_device_configure_boot at
+//    RELEASE-4.2.0) insert passed-through devices with `pci-ins` once the
+//    device model runs, after everything (boot logs of Xen 4.12.1).
 
 import type { Device } from '../bus.js';
 import type { BarType } from '../contract.js';
@@ -184,8 +185,6 @@ export interface EmulatedLayout {
   functions: VirtualFunction[];
   nextSlot: number; // where passed-through functions start
   unknownNics: string[];
-  /** Slots qemu-traditional gives the devices xend starts it with. */
-  bootTimeSlots: number[];
   /** A slot kept free for the host's IGD (qemu-traditional with gfx_passthru). */
   igdSlot?: number;
   /** The usbctrl controllers libxl hot-adds, and what it refuses. */
@@ -246,7 +245,6 @@ export function emulatedFunctions(
   release: Release,
   vgaKind: VgaKind,
   videoramMiB: number,
-  bootTimePassthrough = 0, // devices xend starts qemu-traditional with
 ): EmulatedLayout {
   const usb = cfg.usb || cfg.usbdevice.length > 0;
   const functions = fixedFunctions(usb);
@@ -261,7 +259,6 @@ export function emulatedFunctions(
     return slot++;
   };
   const add = (f: Omit<VirtualFunction, 'slot' | 'function'>) => functions.push({ ...f, slot: free(), function: 0 });
-  const bootTimeSlots: number[] = [];
 
   const scsi = wantsScsi(cfg, dm);
 
@@ -311,18 +308,17 @@ export function emulatedFunctions(
     if (cfg.vendorDevice === 'xenserver' && release.minor >= 4) add(XENSERVER_PV_DEVICE);
     const usbctrl = usbctrlControllers(cfg, dm, release);
     for (const c of usbctrl.controllers) add({ ...c, label: `${c.label} (usbctrl)` });
-    return { ...nicLayout, functions, nextSlot: slot, bootTimeSlots, usbctrl, sound };
+    return { ...nicLayout, functions, nextSlot: slot, usbctrl, sound };
   }
 
   if ((vgaKind === 'stdvga' || vgaKind === 'cirrus') && igdSlot === undefined) add(traditionalVga(vgaKind, videoramMiB));
-  for (let i = 0; i < bootTimePassthrough; i++) bootTimeSlots.push(free());
   if (cfg.xenPlatformPci) functions.push(platformDevice(free()));
   const { unknownNics } = nics(cfg, dm, {}, add);
   // QT@xen-4.8.0 hw/pc.c pc_init1: audio_init after the NICs and the IDE, the LSI last
   const sound = soundCards(cfg.soundhw, dm, release);
   sound.cards.forEach(add);
   if (scsi) add(LSI);
-  return { unknownNics, functions, nextSlot: slot, bootTimeSlots, igdSlot, usbctrl: usbctrlControllers(cfg, dm, release), sound };
+  return { unknownNics, functions, nextSlot: slot, igdSlot, usbctrl: usbctrlControllers(cfg, dm, release), sound };
 }
 
 /** One NIC per emulated vif, in vif order (X libxl_nic.c: rtl8139 by default; type=vif is PV only). */

@@ -204,9 +204,7 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
     });
   }
 
-  // xend starts qemu-traditional with the devices to pass through; libxl hot-plugs them later
-  const bootTime = toolstack === 'xend' && dm === 'qemu-xen-traditional' ? cfg.pci.filter((p) => p.vslot === undefined).length : 0;
-  const layout = emulatedFunctions(cfg, dm, release, params.vga, params.videoramMiB, bootTime);
+  const layout = emulatedFunctions(cfg, dm, release, params.vga, params.videoramMiB);
   for (const r of layout.usbctrl.refusals) findings.push({ severity: 'fatal', code: 'toolstack-refuses', ...r });
   for (const n of layout.usbctrl.notes) findings.push({ severity: 'note', code: 'usbctrl', message: n });
   if (layout.sound.refusal) findings.push({ severity: 'fatal', code: 'device-model-refuses', ...layout.sound.refusal });
@@ -214,7 +212,7 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
   for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${NIC_MODELS.join(', ')}); left out of the bus` });
   for (const n of unmodelled(cfg, dm, release)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
   const used = new Set(layout.functions.map((f) => f.slot));
-  const pt = passthroughFunctions(cfg, devices, layout.bootTimeSlots[0] ?? layout.nextSlot, used, layout.igdSlot);
+  const pt = passthroughFunctions(cfg, devices, layout.nextSlot, used, layout.igdSlot);
   if (pt.missing.length) {
     throw new InputError(pt.missing.map((bdf) => ({ path: `pci ${bdf}`, message: `no description of this device; pass --pci ${bdf}=FILE with its \`lspci -vv -s ${bdf}\` output (as root), its sysfs resource file, or JSON BARs` })));
   }
