@@ -64,36 +64,57 @@ const DEFAULT_BOUNDARY_MIB = 2048; // LIBXL_RDM_MEM_BOUNDARY_MEMKB_DEFAULT
 
 const atLeast = (r: Release, minor: number) => r.minor >= minor;
 
-/** The `rdm` key as the given release's xl reads it: strategy, global policy and what went wrong. */
+/**
+ * The `rdm` key as the given release's xl reads it (xlu_rdm_parse): strategy,
+ * global policy and what went wrong. xl keeps what the parser filled in an
+ * uninitialised variable, so a field the text does not set is garbage.
+ */
 export function readRdmKey(text: string | undefined, release: Release): { strategy: 'host' | 'ignore'; policy: RdmPolicy; note?: string } {
   const none = { strategy: 'ignore' as const, policy: 'unset' as const };
   if (text === undefined) return none;
   if (!atLeast(release, 6)) return { ...none, note: `rdm needs Xen 4.6 or later; xl ${release.text} ignores the key and reserves nothing` };
-  // xlu_rdm_parse compares tokens as they are: no spaces are skipped
-  const pairs = text.split(',');
-  const keys = pairs.map((p) => p.split('=')[0]);
-  const value = (k: string) => pairs.find((p) => p.startsWith(`${k}=`))?.slice(k.length + 1);
-  const strategy = value('strategy');
-  const policy = value('policy');
-  if (!atLeast(release, 15)) {
-    // 4.6-4.14 grammar: exactly "strategy=host,policy=strict|relaxed"; anything
-    // else makes xlu_rdm_parse fail and xl carries on without the key
-    if (keys.length === 2 && keys[0] === 'strategy' && keys[1] === 'policy' && strategy === 'host' && (policy === 'strict' || policy === 'relaxed')) {
-      return { strategy: 'host', policy };
+  const dropped = (why: string) => ({ ...none, note: `rdm = "${text}" is dropped by xl ${release.text}: ${why}` });
+  // tokens are compared as they are: no spaces are skipped
+  const pairs = text.split(',').map((p) => {
+    const eq = p.indexOf('=');
+    return eq < 0 ? { key: p, value: undefined } : { key: p.slice(0, eq), value: p.slice(eq + 1) };
+  });
+  if (pairs.some((p) => p.value === undefined)) return dropped('every item must be key=value');
+  const unknown = pairs.find((p) => p.key !== 'strategy' && p.key !== 'policy');
+  if (unknown) return dropped(`"${unknown.key}" is not strategy or policy`);
+  const badStrategy = pairs.find((p) => p.key === 'strategy' && p.value !== 'host');
+  if (badStrategy) return dropped(`the only strategy is host`);
+  const strategy = pairs.some((p) => p.key === 'strategy');
+  const policies = pairs.filter((p) => p.key === 'policy').map((p) => p.value!);
+  const knownPolicy = (v: string) => v === 'strict' || v === 'relaxed';
+
+  if (!atLeast(release, 14)) {
+    // 4.6-4.13: exactly "strategy=host,policy=strict|relaxed", in that order
+    if (pairs.length === 2 && pairs[0].key === 'strategy' && pairs[1].key === 'policy' && knownPolicy(pairs[1].value!)) {
+      return { strategy: 'host', policy: pairs[1].value as RdmPolicy };
     }
-    return { ...none, note: `rdm = "${text}" is not read by xl ${release.text}, which takes only "strategy=host,policy=strict" or "strategy=host,policy=relaxed" and otherwise drops the key` };
+    return dropped('it takes only "strategy=host,policy=strict" or "strategy=host,policy=relaxed"');
   }
-  // bdc0799fe2 (4.15): xlu_rdm_parse treats a policy it parsed successfully as
-  // an error, so any policy= drops the whole key; strategy=host alone works but
-  // leaves the policy xl copies uninitialised
-  if (policy !== undefined) {
-    return { ...none, note: `rdm = "${text}": xl ${release.text} drops the whole rdm key when it names a policy (a parsing bug from 4.15), so no host-wide RMRR is reserved; write rdm = "strategy=host" and set rdm_policy on each pci device` };
+  if (!atLeast(release, 15)) {
+    // df04e202c9 (4.14): either key, in any order; one left out is uninitialised
+    if (policies.some((v) => !knownPolicy(v))) return dropped('the policy is strict or relaxed');
+    if (!strategy) return { ...none, note: `rdm = "${text}": without strategy=host xl ${release.text} leaves the strategy uninitialised, so whether host-wide RMRRs are reserved is left to chance` };
+    const policy = policies.at(-1) as RdmPolicy | undefined;
+    return policy ? { strategy: 'host', policy } : { strategy: 'host', policy: 'uninitialised', note: uninitialisedNote(release) };
   }
-  if (strategy === 'host' && keys.length === 1) {
-    return { strategy: 'host', policy: 'uninitialised', note: `rdm = "strategy=host": xl ${release.text} leaves the global RDM policy uninitialised, so a conflict on an RMRR no assigned device owns fails or is ignored by chance` };
+  // bdc0799fe2 (4.15): a policy the parser recognises is taken for a failure
+  // (any of strict, relaxed, invalid, in any case), dropping the whole key;
+  // one it does not recognise is reported and skipped
+  const recognised = policies.find((v) => /^(strict|relaxed|invalid)$/i.test(v));
+  if (recognised !== undefined) {
+    return dropped('from 4.15 xl drops the whole rdm key when it names a policy (a parsing bug), so no host-wide RMRR is reserved; write rdm = "strategy=host" and set rdm_policy on each pci device');
   }
-  return { ...none, note: `rdm = "${text}" is not understood by xl ${release.text} (only strategy=host is); the key is dropped` };
+  if (!strategy) return { ...none, note: `rdm = "${text}": without strategy=host xl ${release.text} leaves the strategy uninitialised, so whether host-wide RMRRs are reserved is left to chance` };
+  return { strategy: 'host', policy: 'uninitialised', note: uninitialisedNote(release) };
 }
+
+const uninitialisedNote = (release: Release) =>
+  `rdm = "strategy=host" without a policy: xl ${release.text} leaves the global RDM policy uninitialised, so a conflict on an RMRR no assigned device owns fails or is ignored by chance`;
 
 /** The policy an assigned device's RMRRs get while libxl builds the guest. */
 function devicePolicy(spec: PciSpec, globalPolicy: RdmPolicy, release: Release): RdmPolicy {

@@ -58,15 +58,26 @@ describe('libxl moves low RAM below an RMRR above rdm_mem_boundary', () => {
 });
 
 describe('the rdm key as each xl reads it', () => {
-  it('4.6-4.14 take only "strategy=host,policy=X"', () => {
+  it('4.6-4.13 take only "strategy=host,policy=X", in that order', () => {
     expect(readRdmKey('strategy=host,policy=strict', parseRelease('4.10'))).toMatchObject({ strategy: 'host', policy: 'strict' });
-    expect(readRdmKey('strategy=host', parseRelease('4.14'))).toMatchObject({ strategy: 'ignore', note: expect.stringMatching(/drops the key/) });
-    expect(readRdmKey('strategy=host, policy=relaxed', parseRelease('4.14')).strategy).toBe('ignore');
+    expect(readRdmKey('strategy=host', parseRelease('4.13'))).toMatchObject({ strategy: 'ignore', note: expect.stringMatching(/dropped by xl 4.13.0/) });
+    expect(readRdmKey('policy=relaxed,strategy=host', parseRelease('4.13')).strategy).toBe('ignore');
+    expect(readRdmKey('strategy=host, policy=relaxed', parseRelease('4.13')).strategy).toBe('ignore'); // no space skipped
   });
 
-  it('4.15 on drop the whole key when it names a policy, and leave the policy uninitialised without one', () => {
-    expect(readRdmKey('strategy=host,policy=relaxed', parseRelease('4.17.4'))).toMatchObject({ strategy: 'ignore', note: expect.stringMatching(/parsing bug from 4.15/) });
+  it('4.14 takes either key in any order, leaving one not given uninitialised', () => {
+    expect(readRdmKey('policy=relaxed,strategy=host', parseRelease('4.14'))).toMatchObject({ strategy: 'host', policy: 'relaxed' });
+    expect(readRdmKey('strategy=host', parseRelease('4.14'))).toMatchObject({ strategy: 'host', policy: 'uninitialised' });
+    expect(readRdmKey('policy=strict', parseRelease('4.14'))).toMatchObject({ strategy: 'ignore', note: expect.stringMatching(/strategy uninitialised/) });
+    expect(readRdmKey('strategy=host,', parseRelease('4.14')).strategy).toBe('ignore');
+  });
+
+  it('4.15 on drop the whole key when it names a policy xl knows, and leave the policy uninitialised without one', () => {
+    expect(readRdmKey('strategy=host,policy=relaxed', parseRelease('4.17.4'))).toMatchObject({ strategy: 'ignore', note: expect.stringMatching(/parsing bug/) });
+    expect(readRdmKey('strategy=host,policy=Strict', parseRelease('4.19')).strategy).toBe('ignore');
     expect(readRdmKey('strategy=host', parseRelease('4.19'))).toMatchObject({ strategy: 'host', policy: 'uninitialised' });
+    // a policy it does not know is reported and skipped, so the key is read
+    expect(readRdmKey('strategy=host,policy=loose', parseRelease('4.19'))).toMatchObject({ strategy: 'host', policy: 'uninitialised' });
   });
 
   it('refuses an rdm_policy that is neither strict nor relaxed, naming the key', () => {
