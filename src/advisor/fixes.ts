@@ -40,7 +40,7 @@ export function withMmioHole(bus: Bus, holeMiB: number): Bus {
   const hole = BigInt(holeMiB) * MIB;
   const ram = totalRam(bus);
   let low = ram < FOUR_GIB - hole ? ram : FOUR_GIB - hole;
-  for (const r of bus.reserved) if (r.start < low && r.start + r.size > 0n) low = r.start;
+  for (const r of bus.reserved) if (r.start < low) low = r.start;
   return deriveBus(bus, { lowMemEnd: low, highMemEnd: ram > low ? FOUR_GIB + (ram - low) : 0n, mmioHoleSize: hole });
 }
 

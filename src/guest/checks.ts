@@ -9,7 +9,7 @@ import type { DeviceModel, GuestConfig } from './config.js';
 import type { VirtualFunction } from './emulated.js';
 import type { PlatformParams, Toolstack } from './libxl.js';
 import type { HostFunction } from './lspci.js';
-import { rdmRange, type HostRmrr } from './rdm.js';
+import { rdmRange, rmrrSize, type HostRmrr } from './rdm.js';
 import type { Release } from './releases.js';
 
 export type Severity = 'fatal' | 'error' | 'warning' | 'note';
@@ -34,16 +34,22 @@ export function isCritical(fn: VirtualFunction | undefined): boolean {
 
 // Options that add PCI functions whose slots and BARs are not catalogued: say
 // so, since every device created after them moves one slot on.
-export function unmodelled(cfg: GuestConfig, dm: DeviceModel, release: Release): string[] {
+export function unmodelled(cfg: GuestConfig, dm: DeviceModel): string[] {
   const out: string[] = [];
-  // the keys that add these devices arrived with 05d428addd (4.6) and 066e134fb3 (4.4)
-  if (dm === 'qemu-xen' && cfg.hdtype === 'ahci' && release.minor < 6) out.push(`hdtype = "ahci" needs Xen 4.6 or later; xl ${release.text} ignores it and the disks stay on IDE`);
-  if (dm === 'qemu-xen' && cfg.vendorDevice === 'xenserver' && release.minor < 4) out.push(`vendor_device needs Xen 4.4 or later; xl ${release.text} ignores it`);
   const after = 'the slots of devices created after it (NICs, passed-through devices) are one lower here than in the guest';
   if (dm === 'qemu-xen') {
     if (cfg.spiceVdagent) out.push(`spicevdagent: the virtio-serial controller is not modelled; ${after}`);
     if (cfg.gfxPassthru) out.push('gfx_passthru: QEMU 8.0 and later keep slot 02.0 for the IGD and move the platform device to 03.0; this plan uses the layout without that reservation');
   }
+  return out;
+}
+
+// Device keys older xl does not read: the device is simply not there. The
+// keys arrived with 05d428addd (hdtype, 4.6) and 066e134fb3 (vendor_device, 4.4).
+export function tooEarly(cfg: GuestConfig, dm: DeviceModel, release: Release): string[] {
+  const out: string[] = [];
+  if (dm === 'qemu-xen' && cfg.hdtype === 'ahci' && release.minor < 6) out.push(`hdtype = "ahci" needs Xen 4.6 or later; xl ${release.text} ignores it and the disks stay on IDE`);
+  if (dm === 'qemu-xen' && cfg.vendorDevice === 'xenserver' && release.minor < 4) out.push(`vendor_device needs Xen 4.4 or later; xl ${release.text} ignores it`);
   return out;
 }
 
@@ -66,10 +72,11 @@ export function traditionalStdVga(dm: DeviceModel, params: PlatformParams, funct
   const bar = result.bars.find((b) => b.slot === vga.slot && b.function === vga.function && b.index === 0);
   if (!bar || !bar.address || bar.placement === 'unplaced') return out;
   // the BAR keeps only the bits of ~(size - 1): the card may sit lower than hvmloader wrote
-  const written = BigInt(bar.address) & ~0xfn;
+  const base = (b: PlacedBar) => BigInt(b.address!) & ~0xfn; // the address without the BAR's flag bits
+  const written = base(bar);
   const start = written & ~(decoded - 1n) & 0xffffffffn;
   const end = start + decoded;
-  const hit = result.bars.filter((b) => b !== bar && b.type !== 'io' && b.address && b.placement !== 'unplaced' && (BigInt(b.address) & ~0xfn) < end && (BigInt(b.address) & ~0xfn) + BigInt(b.size) > start);
+  const hit = result.bars.filter((b) => b !== bar && b.type !== 'io' && b.address && b.placement !== 'unplaced' && base(b) < end && base(b) + BigInt(b.size) > start);
   const over = hit.map((b) => `${b.slot.toString(16).padStart(2, '0')}:${b.function} ${barName(b)}`);
   out.push({
     severity: hit.length ? 'error' : 'warning',
@@ -123,7 +130,7 @@ export function rdmFindings(cfg: GuestConfig, params: PlatformParams, devices: M
     out.push({
       severity: s.refused ? 'fatal' : 'warning',
       code: 'rmrr-shared',
-      message: `the RMRR ${rdmRange({ start: s.rmrr.start, size: s.rmrr.end - s.rmrr.start + 1n })} of ${s.device} is shared with ${others.join(', ')}: Xen ${s.refused ? 'refuses to assign the device ("disallowed to assign ... with shared RMRR")' : 'assigns it with a warning ("risky")'}`,
+      message: `the RMRR ${rdmRange({ start: s.rmrr.start, size: rmrrSize(s.rmrr) })} of ${s.device} is shared with ${others.join(', ')}: Xen ${s.refused ? 'refuses to assign the device ("disallowed to assign ... with shared RMRR")' : 'assigns it with a warning ("risky")'}`,
       fix: s.refused ? `add rdm_policy=relaxed to the pci entry for ${s.device} (the devices sharing the range keep DMAing into it)` : undefined,
     });
   }

@@ -50,6 +50,9 @@ export interface VirtualFunction extends Omit<Device, 'bars'> {
   label: string;
 }
 
+/** A function before the device model gives it a slot. */
+export type DeviceTemplate = Omit<VirtualFunction, 'slot' | 'function'>;
+
 export type VgaKind = 'stdvga' | 'cirrus' | 'none' | 'qxl';
 
 const KiB = 1n << 10n;
@@ -114,7 +117,7 @@ function fixedFunctions(usb: boolean): VirtualFunction[] {
   return f;
 }
 
-const cirrus = (rom: boolean): Omit<VirtualFunction, 'slot' | 'function'> => ({
+const cirrus = (rom: boolean): DeviceTemplate => ({
   // 32 MiB prefetchable container and a 4 KiB MMIO BAR whatever the video
   // memory (QX hw/display/cirrus_vga.c, QT hw/cirrus_vga.c); the VGA BIOS
   // ROM (35-38 KB) makes a 64 KiB ROM BAR under qemu-xen only.
@@ -126,7 +129,7 @@ const cirrus = (rom: boolean): Omit<VirtualFunction, 'slot' | 'function'> => ({
   ],
 });
 
-function qemuXenVga(kind: 'stdvga' | 'cirrus' | 'qxl', videoramMiB: number, build: QemuXenBuild): Omit<VirtualFunction, 'slot' | 'function'> {
+function qemuXenVga(kind: 'stdvga' | 'cirrus' | 'qxl', videoramMiB: number, build: QemuXenBuild): DeviceTemplate {
   if (kind === 'cirrus') return cirrus(true);
   if (kind === 'qxl') {
     // libxl (RELEASE-4.6.0 on) starts qxl-vga with ram_size_mb and
@@ -157,7 +160,7 @@ function qemuXenVga(kind: 'stdvga' | 'cirrus' | 'qxl', videoramMiB: number, buil
   return { vendorId: 0x1234, deviceId: 0x1111, classCode: 0x0300, interruptPin: 0, bars, label: 'std VGA' };
 }
 
-function traditionalVga(kind: 'stdvga' | 'cirrus', videoramMiB: number): Omit<VirtualFunction, 'slot' | 'function'> {
+function traditionalVga(kind: 'stdvga' | 'cirrus', videoramMiB: number): DeviceTemplate {
   if (kind === 'cirrus') return cirrus(false);
   // QT@xen-4.8.0 hw/vga.c: the framebuffer BAR is -videoram MiB capped at
   // 16 MiB and not rounded; no mmio BAR and no ROM BAR (hvmloader copies the
@@ -196,7 +199,7 @@ export interface EmulatedLayout {
 // LSI 53C895A 1000:0012, INTA: 256 ports, 1 KiB and 8 KiB of MMIO, no ROM
 // BAR (QX hw/scsi/lsi53c895a.c; QT@xen-4.8.0 hw/lsi53c895a.c l.1994-2016;
 // the Qubes boot log in test/fixtures/bootlogs shows this shape at 03:0).
-const LSI: Omit<VirtualFunction, 'slot' | 'function'> = {
+const LSI: DeviceTemplate = {
   vendorId: 0x1000, deviceId: 0x0012, classCode: 0x0100, interruptPin: 1, label: 'LSI 53C895A SCSI',
   bars: [
     { index: 0, type: 'io', size: 256n },
@@ -220,14 +223,14 @@ function wantsScsi(cfg: GuestConfig, dm: DeviceModel): boolean {
 // ich9-ahci, which `-device ahci` names: 8086:2922, INTA, the index/data
 // pair in a 32-byte I/O BAR4 and the 4 KiB ABAR in BAR5 (QX@qemu-xen-4.7.0-rc4
 // hw/ide/ich.c l.100-124, hw/ide/ahci.c ahci_init)
-const ICH9_AHCI: Omit<VirtualFunction, 'slot' | 'function'> = {
+const ICH9_AHCI: DeviceTemplate = {
   vendorId: 0x8086, deviceId: 0x2922, classCode: 0x0106, interruptPin: 1, label: 'ICH9 AHCI',
   bars: [{ index: 4, type: 'io', size: 32n }, { index: 5, type: 'mem32', size: 4n * KiB }],
 };
 
 // xen-pvdevice,device-id=0xc000: 5853:c000, INTA, a 4 MiB prefetchable
 // BAR1 (QX@qemu-xen-4.7.0-rc4 hw/i386/xen/xen_pvdevice.c, `size` default)
-const XENSERVER_PV_DEVICE: Omit<VirtualFunction, 'slot' | 'function'> = {
+const XENSERVER_PV_DEVICE: DeviceTemplate = {
   vendorId: 0x5853, deviceId: 0xc000, classCode: 0x0880, interruptPin: 1, label: 'XenServer PV device',
   bars: [{ index: 1, type: 'mem32', prefetchable: true, size: 4n * MiB }],
 };
@@ -258,7 +261,7 @@ export function emulatedFunctions(
     while (slot === igdSlot || functions.some((f) => f.slot === slot)) slot++;
     return slot++;
   };
-  const add = (f: Omit<VirtualFunction, 'slot' | 'function'>) => functions.push({ ...f, slot: free(), function: 0 });
+  const add = (f: DeviceTemplate) => functions.push({ ...f, slot: free(), function: 0 });
 
   const scsi = wantsScsi(cfg, dm);
 
@@ -322,7 +325,7 @@ export function emulatedFunctions(
 }
 
 /** One NIC per emulated vif, in vif order (X libxl_nic.c: rtl8139 by default; type=vif is PV only). */
-function nics(cfg: GuestConfig, dm: DeviceModel, rom: Record<string, bigint | undefined>, add: (f: Omit<VirtualFunction, 'slot' | 'function'>) => void): { unknownNics: string[] } {
+function nics(cfg: GuestConfig, dm: DeviceModel, rom: Record<string, bigint | undefined>, add: (f: DeviceTemplate) => void): { unknownNics: string[] } {
   const unknownNics: string[] = [];
   cfg.vifs.forEach((vif, i) => {
     if (vif.type === 'vif') return;

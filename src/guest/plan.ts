@@ -16,7 +16,7 @@ import { platformParams, type PlatformParams, type Toolstack } from './libxl.js'
 import type { HostFunction } from './lspci.js';
 import { hvmloaderOf, parseRelease, type Release } from './releases.js';
 import type { HostRmrr } from './rdm.js';
-import { barName, isCritical, rdmFindings, relocationFix, traditionalStdVga, unmodelled, type Finding } from './checks.js';
+import { barName, isCritical, rdmFindings, relocationFix, tooEarly, traditionalStdVga, unmodelled, type Finding } from './checks.js';
 import { hostBdf } from './bdf.js';
 
 export type Outcome = 'mapped' | 'relocated' | 'dropped';
@@ -210,7 +210,8 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
   if (layout.sound.refusal) findings.push({ severity: 'fatal', code: 'device-model-refuses', ...layout.sound.refusal });
   if (layout.sound.note) findings.push({ severity: 'note', code: 'not-modelled', message: layout.sound.note });
   for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${NIC_MODELS.join(', ')}); left out of the bus` });
-  for (const n of unmodelled(cfg, dm, release)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
+  for (const n of unmodelled(cfg, dm)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
+  for (const n of tooEarly(cfg, dm, release)) findings.push({ severity: 'warning', code: 'ignored-option', message: n });
   const used = new Set(layout.functions.map((f) => f.slot));
   const pt = passthroughFunctions(cfg, devices, layout.nextSlot, used, layout.igdSlot);
   if (pt.missing.length) {

@@ -64,6 +64,9 @@ const DEFAULT_BOUNDARY_MIB = 2048; // LIBXL_RDM_MEM_BOUNDARY_MEMKB_DEFAULT
 
 const atLeast = (r: Release, minor: number) => r.minor >= minor;
 
+/** The size of a host RMRR, whose end is inclusive. */
+export const rmrrSize = (r: HostRmrr) => r.end - r.start + 1n;
+
 /**
  * The `rdm` key as the given release's xl reads it (xlu_rdm_parse): strategy,
  * global policy and what went wrong. xl keeps what the parser filled in an
@@ -87,6 +90,7 @@ export function readRdmKey(text: string | undefined, release: Release): { strate
   const strategy = pairs.some((p) => p.key === 'strategy');
   const policies = pairs.filter((p) => p.key === 'policy').map((p) => p.value!);
   const knownPolicy = (v: string) => v === 'strict' || v === 'relaxed';
+  const noStrategy = { ...none, note: `rdm = "${text}": without strategy=host xl ${release.text} leaves the strategy uninitialised, so whether host-wide RMRRs are reserved is left to chance` };
 
   if (!atLeast(release, 14)) {
     // 4.6-4.13: exactly "strategy=host,policy=strict|relaxed", in that order
@@ -98,7 +102,7 @@ export function readRdmKey(text: string | undefined, release: Release): { strate
   if (!atLeast(release, 15)) {
     // df04e202c9 (4.14): either key, in any order; one left out is uninitialised
     if (policies.some((v) => !knownPolicy(v))) return dropped('the policy is strict or relaxed');
-    if (!strategy) return { ...none, note: `rdm = "${text}": without strategy=host xl ${release.text} leaves the strategy uninitialised, so whether host-wide RMRRs are reserved is left to chance` };
+    if (!strategy) return noStrategy;
     const policy = policies.at(-1) as RdmPolicy | undefined;
     return policy ? { strategy: 'host', policy } : { strategy: 'host', policy: 'uninitialised', note: uninitialisedNote(release) };
   }
@@ -109,7 +113,7 @@ export function readRdmKey(text: string | undefined, release: Release): { strate
   if (recognised !== undefined) {
     return dropped('from 4.15 xl drops the whole rdm key when it names a policy (a parsing bug), so no host-wide RMRR is reserved; write rdm = "strategy=host" and set rdm_policy on each pci device');
   }
-  if (!strategy) return { ...none, note: `rdm = "${text}": without strategy=host xl ${release.text} leaves the strategy uninitialised, so whether host-wide RMRRs are reserved is left to chance` };
+  if (!strategy) return noStrategy;
   return { strategy: 'host', policy: 'uninitialised', note: uninitialisedNote(release) };
 }
 
@@ -142,15 +146,13 @@ export function applyRdm(cfg: GuestConfig, release: Release, lowMemEnd: bigint, 
   const notes = key.note ? [key.note] : [];
   const none: RdmResult = { lowMemEnd, highMemEnd, exposed: [], hidden: [], conflicts: [], loweredBy: 0n, shared: [], notes };
   if (!atLeast(release, 6)) return none;
-  // libxl__rdm_setdefault would make an unset global policy relaxed, but
-  // through xl host-wide entries only exist when xl read a policy (4.6-4.14)
-  // or left it uninitialised (4.15 on), so that default never applies here
-  const globalPolicy = key.policy;
   if (key.strategy === 'ignore' && cfg.pci.length === 0) return none;
 
+  // host-wide entries take the policy xl read, or the garbage it left: libxl's
+  // own default (relaxed, libxl__rdm_setdefault) is never reached through xl
   const entries: RdmEntry[] = [];
   if (key.strategy === 'host') {
-    for (const r of rmrrs) entries.push({ start: r.start, size: r.end - r.start + 1n, policy: globalPolicy, devices: [] });
+    for (const r of rmrrs) entries.push({ start: r.start, size: rmrrSize(r), policy: key.policy, devices: [] });
   }
   for (const spec of cfg.pci) {
     let owned = rmrrs.filter((r) => r.devices.includes(spec.bdf));
@@ -164,7 +166,7 @@ export function applyRdm(cfg: GuestConfig, release: Release, lowMemEnd: bigint, 
         known.policy = policy; // the device's policy overrides the global one
         known.devices.push(spec.bdf);
       } else {
-        entries.push({ start: r.start, size: r.end - r.start + 1n, policy, devices: [spec.bdf] });
+        entries.push({ start: r.start, size: rmrrSize(r), policy, devices: [spec.bdf] });
       }
     }
   }

@@ -11,21 +11,20 @@
 // the NICs (RELEASE-4.19.0 tools/libs/light/libxl_dm.c l.1534-1552).
 
 import type { DeviceModel } from './config.js';
-import type { VirtualFunction } from './emulated.js';
+import type { DeviceTemplate } from './emulated.js';
 import type { Release } from './releases.js';
 
-type Card = Omit<VirtualFunction, 'slot' | 'function'>;
 
-const AC97: Card = {
+const AC97: DeviceTemplate = {
   vendorId: 0x8086, deviceId: 0x2415, classCode: 0x0401, interruptPin: 1, label: 'AC97 audio',
   bars: [{ index: 0, type: 'io', size: 1024n }, { index: 1, type: 'io', size: 256n }],
 };
-const ES1370: Card = {
+const ES1370: DeviceTemplate = {
   vendorId: 0x1274, deviceId: 0x5000, classCode: 0x0401, interruptPin: 1, label: 'ES1370 audio',
   bars: [{ index: 0, type: 'io', size: 256n }],
 };
 // intel-hda (ICH6): one 16 KiB non-prefetchable MMIO BAR
-const HDA: Card = {
+const HDA: DeviceTemplate = {
   vendorId: 0x8086, deviceId: 0x2668, classCode: 0x0403, interruptPin: 1, label: 'Intel HD audio',
   bars: [{ index: 0, type: 'mem32', size: 16n * 1024n }],
 };
@@ -35,7 +34,7 @@ const ISA_CARDS = ['sb16', 'adlib', 'gus', 'cs4231a', 'pcspk'];
 const LIBXL_NAMES = ['ac97', 'adlib', 'cs4231a', 'es1370', 'gus', 'hda', 'sb16'];
 
 export interface SoundLayout {
-  cards: Card[];
+  cards: DeviceTemplate[];
   /** Where the cards go: created with the machine (-soundhw) or as libxl's -device. */
   asDevice: boolean;
   refusal?: { message: string; fix: string };
@@ -56,7 +55,7 @@ export function soundCards(soundhw: string | undefined, dm: DeviceModel, release
     out.note = `soundhw = "all": the set of cards depends on how QEMU was built and is not modelled; the slots of devices created after them are too low here`;
     return out;
   }
-  const known: Record<string, Card> = dm === 'qemu-xen' ? { ac97: AC97, es1370: ES1370, hda: HDA } : { ac97: AC97, es1370: ES1370 };
+  const known: Record<string, DeviceTemplate> = dm === 'qemu-xen' ? { ac97: AC97, es1370: ES1370, hda: HDA } : { ac97: AC97, es1370: ES1370 };
   const unknown = names.filter((n) => !known[n] && !ISA_CARDS.includes(n));
   if (unknown.length) {
     out.refusal = {

@@ -7,17 +7,16 @@
 // hw/usb/hcd-ehci-pci.c, hw/usb/hcd-xhci.c.
 
 import type { DeviceModel, GuestConfig } from './config.js';
-import type { VirtualFunction } from './emulated.js';
+import type { DeviceTemplate, VirtualFunction } from './emulated.js';
 import type { Release } from './releases.js';
 
-type Controller = Omit<VirtualFunction, 'slot' | 'function'>;
 
-const uhci = (deviceId: number, pin: number, label: string): Controller => ({
+const uhci = (deviceId: number, pin: number, label: string): DeviceTemplate => ({
   vendorId: 0x8086, deviceId, classCode: 0x0c03, interruptPin: pin, label,
   bars: [{ index: 4, type: 'io', size: 32n }],
 });
 
-const ehci = (deviceId: number, label: string): Controller => ({
+const ehci = (deviceId: number, label: string): DeviceTemplate => ({
   vendorId: 0x8086, deviceId, classCode: 0x0c03, interruptPin: 4, label,
   bars: [{ index: 0, type: 'mem32', size: 4096n }],
 });
@@ -25,7 +24,7 @@ const ehci = (deviceId: number, label: string): Controller => ({
 /** piix3-usb-uhci: a 32-byte I/O BAR, INTD (irq_pin 3). */
 export const PIIX3_UHCI = uhci(0x7020, 4, 'PIIX3 USB (UHCI)');
 /** nec-usb-xhci: one 16 KiB 64-bit MMIO BAR (capability, operational, runtime, doorbell and MSI-X), INTA. */
-export const NEC_XHCI: Controller = {
+export const NEC_XHCI: DeviceTemplate = {
   vendorId: 0x1033, deviceId: 0x0194, classCode: 0x0c03, interruptPin: 1, label: 'NEC USB 3.0 (xHCI)',
   bars: [{ index: 0, type: 'mem64', size: 0x4000n }],
 };
@@ -47,7 +46,7 @@ export function ich9Set(): VirtualFunction[] {
 
 export interface UsbctrlLayout {
   /** Controllers libxl hot-adds to the device model, in config order. */
-  controllers: Omit<VirtualFunction, 'slot' | 'function'>[];
+  controllers: DeviceTemplate[];
   /** Why the toolstack fails to create the guest, if it does, and what to write instead. */
   refusals: { message: string; fix: string }[];
   /** Entries that add no PCI function, or that this release ignores. */

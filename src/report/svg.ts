@@ -109,7 +109,8 @@ export function renderMap(title: string, columns: Column[], footer: string[] = [
 }
 
 const FOUR_GIB = 1n << 32n;
-const byStart = (segments: Segment[]) => segments.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+const startOrder = (a: Segment, b: Segment) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0);
+const byStart = (segments: Segment[]) => segments.sort(startOrder);
 
 function barLabel(b: PlacedBar, names?: (b: PlacedBar) => string): string {
   const who = names ? names(b) : `${b.slot.toString(16).padStart(2, '0')}:${b.function}`;
@@ -138,7 +139,7 @@ export function placementSvg(result: PlacementResult, title: string, names?: (b:
   const rmrr = (r: { start: bigint; size: bigint }): Segment => ({ start: r.start, end: r.start + r.size, label: `RMRR (reserved) ${humanSize(r.size)}`, kind: 'reserved' });
   const inHole = (r: { start: bigint; size: bigint }) => r.start < holeEnd && r.start + r.size > holeStart;
   for (const r of reserved) if (!inHole(r)) overview.push(rmrr(r));
-  overview.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  byStart(overview);
 
   const segmentsOf = (placement: PlacedBar['placement'], kind: SegmentKind) =>
     result.bars
@@ -147,7 +148,7 @@ export function placementSvg(result: PlacementResult, title: string, names?: (b:
         const start = BigInt(b.address!);
         return { start, end: start + BigInt(b.size), label: barLabel(b, names), kind, detail: `${barLabel(b, names)} at ${b.address}` };
       })
-      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+      .sort(startOrder);
 
   const columns: Column[] = [
     { title: 'Guest physical address space', segments: withGaps(overview, 0n) },

@@ -258,6 +258,11 @@ describe('sound cards, AHCI and the XenServer PV device', () => {
     expect(barsOf(l, 'ICH9 AHCI')).toEqual(['4:20', '5:1000']);
     expect(barsOf(l, 'XenServer')).toEqual(['1:400000']);
     expect(slots(layout('4.5', 'qemu-xen', 'cirrus', 8, "hdtype = 'ahci'"))).not.toContain('4.0 ICH9 AHCI');
+    const early = planGuest(guest("hdtype = 'ahci'\nvendor_device = 'xenserver'"), new Map(), { xen: ['4.3'], deviceModels: ['qemu-xen'] }).cases[0];
+    expect(early.findings.filter((f) => f.code === 'ignored-option').map((f) => f.message)).toEqual([
+      'hdtype = "ahci" needs Xen 4.6 or later; xl 4.3.0 ignores it and the disks stay on IDE',
+      'vendor_device needs Xen 4.4 or later; xl 4.3.0 ignores it',
+    ]);
   });
 
   it('a plan of an ordinary guest has no findings', () => {
