@@ -44,6 +44,8 @@ export interface Bus {
 }
 
 export const ROM_INDEX = 6;
+/** hvmloader's physical address width when the bus does not give one: what cpu_phys_addr() assumes without CPUID leaf 0x80000008. */
+export const DEFAULT_PHYS_ADDR_BITS = 36;
 const FOUR_GIB = 1n << 32n;
 const U64_MAX = (1n << 64n) - 1n;
 const PAGE = 4096n;
@@ -341,7 +343,7 @@ export function parseBus(input: unknown, source?: string): Bus {
     c.fail('highMemEnd', `${hex(highMemEnd)} must be 0x0 (no RAM above 4 GiB) or a multiple of 4096 from 0x100000000 up to below 2^44 (hvm_info keeps a 32-bit page number)`);
   }
   const mmioHoleSize = raw.mmioHoleSize === undefined ? undefined : c.u64('', 'mmioHoleSize', raw.mmioHoleSize);
-  const physAddrBits = c.int('', 'physAddrBits', raw.physAddrBits, 32, 52, 36, 'the physical address width is 32-52 bits');
+  const physAddrBits = c.int('', 'physAddrBits', raw.physAddrBits, 32, 52, DEFAULT_PHYS_ADDR_BITS, 'the physical address width is 32-52 bits');
 
   const reserved: Bus['reserved'] = [];
   const rawReserved = raw.reserved ?? [];

@@ -1,6 +1,7 @@
 // The command line. main() takes argv and an output sink and returns the exit
 // code, so tests run it in-process as well as through bin/mmio-planner.js.
-// Exit codes: 0 success, 2 bad input (the message names the field), 1 fault.
+// Exit codes: 0 success, 2 bad input (the message names the field), 1 fault,
+// 3 (plan, explain) a case whose outcome reaches --fail-on.
 // Each command lives in src/cli/.
 
 import { Command, CommanderError, Option } from 'commander';
@@ -10,6 +11,7 @@ import { runMatrix, type MatrixFlags } from './cli/matrix.js';
 import { runPlace, type PlaceFlags } from './cli/place.js';
 import { runPlan, type PlanFlags } from './cli/plan.js';
 import { InputError } from './errors.js';
+import { outcomeRank, type CaseOutcome } from './verdict/findings.js';
 import { VERSION_NAMES } from './versions.js';
 
 export type { Io } from './cli/io.js';
@@ -29,7 +31,21 @@ function guestOptions(command: Command, prefix: string): void {
     .option('--rmrr-log <file>', `${prefix}read the host's RMRRs from \`xl dmesg\` of a debug Xen booted with iommu=verbose`);
 }
 
-function program(io: Io): Command {
+// Exit status of plan and explain: 3 when a case's outcome reaches the
+// --fail-on threshold (default: fails).
+export const EXIT_OUTCOME = 3;
+const FAIL_ON = ['never', 'degraded', 'fails'] as const;
+type FailOn = (typeof FAIL_ON)[number];
+function exitFor(outcome: CaseOutcome, failOn: FailOn = 'fails'): number {
+  if (failOn === 'never') return 0;
+  return outcomeRank(outcome) >= outcomeRank(failOn) ? EXIT_OUTCOME : 0;
+}
+const failOnOption = () =>
+  new Option('--fail-on <outcome>', `exit ${EXIT_OUTCOME} when a case's outcome is this or worse: fails (the guest will not start, crashes, or loses a device it boots from), degraded (a device or BAR missing, or above 4 GiB), never`)
+    .choices([...FAIL_ON])
+    .default('fails');
+
+function program(io: Io, status: { code: number }): Command {
   const cmd = new Command('mmio-planner')
     .description("Predicts where Xen's hvmloader places every PCI BAR of an HVM guest.")
     .version(PACKAGE_VERSION)
@@ -56,7 +72,10 @@ function program(io: Io): Command {
     .option('--json', 'print the advice as JSON')
     .addOption(new Option('--hvmloader <version>', "explain under this version instead of the bus's own").choices([...VERSION_NAMES]))
     .exitOverride()
-    .action((file: string, flags: ExplainFlags) => runExplain(file, flags, io));
+    .addOption(failOnOption())
+    .action((file: string, flags: ExplainFlags & { failOn: FailOn }) => {
+      status.code = exitFor(runExplain(file, flags, io), flags.failOn);
+    });
   guestOptions(explain, 'for a guest: ');
 
   const plan = cmd
@@ -69,7 +88,10 @@ function program(io: Io): Command {
     .option('--svg <file>', "draw the first case's guest physical address map to an SVG file")
     .option('--no-log', "leave out the lines hvmloader will print")
     .exitOverride()
-    .action((file: string, flags: PlanFlags) => runPlan(file, flags, io));
+    .addOption(failOnOption())
+    .action((file: string, flags: PlanFlags & { failOn: FailOn }) => {
+      status.code = exitFor(runPlan(file, flags, io), flags.failOn);
+    });
 
   cmd
     .command('matrix')
@@ -88,8 +110,9 @@ function program(io: Io): Command {
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   try {
-    await program(io).parseAsync(argv, { from: 'user' });
-    return 0;
+    const status = { code: 0 };
+    await program(io, status).parseAsync(argv, { from: 'user' });
+    return status.code;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;

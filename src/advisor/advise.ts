@@ -1,6 +1,6 @@
-// advise(): what fails on a bus, why, the smallest fix, hazards, and what
-// other firmware policies would have done. A plain JSON-able answer plus a
-// readable rendering.
+// advise(): what a bus's placement means (the one verdict of src/verdict/),
+// why BARs fail, the smallest fix, and what other firmware policies would
+// have done. A plain JSON-able answer plus a readable rendering.
 
 import { parseBus, type Bus } from '../bus.js';
 import type { BusInput, PlacedBar, PlacementResult } from '../contract.js';
@@ -8,21 +8,36 @@ import { hex, humanSize } from '../hex.js';
 import { place } from '../place.js';
 import { columns } from '../report/text.js';
 import { computeFixes } from './fixes.js';
-import { addressWidth, mtrrExhaustion, sharedPages, type Hazard } from './hazards.js';
+import type { Hazard } from './hazards.js';
 import { comparePolicies, type PolicyOutcome } from './policies.js';
 import { explainDrops, type DropReason } from './why.js';
-import { isEmulated } from './fixes.js';
+import type { CaseOutcome, Finding, FindingCode } from '../verdict/findings.js';
+import { busFunctions } from '../verdict/functions.js';
+import { judgePlacement, verdictOf, type DeviceModelName, type DeviceVerdict, type Verdict } from '../verdict/judge.js';
 
 export interface AdviseOptions {
   /** Which functions are passed through (SS:F); by default every one QEMU does not emulate. */
   passthrough?: string[];
-  /** Host addresses of passed-through BARs, for the superpage check. */
+  /** The guest's physical address width, when known. */
   guestAddressBits?: number;
+  /** The device model, which decides what moving RAM does; unknown by default (judged as the worst, qemu-xen). */
+  deviceModel?: DeviceModelName;
+  /** The guest layer's verdict on this very bus (a plan's case): used as it is, so plan and explain agree. */
+  verdict?: Verdict;
 }
+
+// The findings that are hazards a boot log does not show.
+const HAZARDS: ReadonlySet<FindingCode> = new Set(['shared-page', 'address-width', 'mtrr-exhausted', 'superpage-misaligned']);
 
 export interface Advice {
   hvmloader: string;
   result: PlacementResult;
+  /** The one verdict: the case outcome, the codes behind it, each device, the findings. */
+  outcome: CaseOutcome;
+  reasons: FindingCode[];
+  devices: DeviceVerdict[];
+  findings: Finding[];
+  /** outcome === 'fails'. */
   fails: boolean;
   drops: { bar: string; cause: DropReason['cause']; sumTestPassed: boolean; message: string }[];
   fixes: {
@@ -33,7 +48,8 @@ export interface Advice {
     relocateHigh: { placesAll: boolean; ramBelow4G: string } | null;
     removable: string[];
   };
-  hazards: { kind: Hazard['kind']; message: string; bars: string[] }[];
+  /** The findings that are hazards a boot log does not show. */
+  hazards: { kind: Hazard['kind']; message: string }[];
   policies: { policy: PolicyOutcome['policy']; mapped: number; relocated: number; dropped: number; rejected: string[]; ramBelow4G: string; lowHole: string }[];
 }
 
@@ -43,19 +59,24 @@ const barName = (b: PlacedBar) => `${fn(b)} bar ${b.reg.slice(2)}`;
 export function advise(input: BusInput | Bus, options: AdviseOptions = {}): Advice {
   const bus = parseBus(input);
   const result = place(bus);
-  const passthroughSet = new Set(options.passthrough ?? bus.devices.filter((d) => !isEmulated(d)).map(fn));
+  const verdict =
+    options.verdict ??
+    (() => {
+      const functions = busFunctions(bus, options.passthrough ? new Set(options.passthrough) : undefined);
+      const j = judgePlacement(result, { deviceModel: options.deviceModel, functions, hvmloader: bus.hvmloader, guestAddressBits: options.guestAddressBits });
+      return verdictOf(j.devices, j.findings);
+    })();
   const drops = explainDrops(bus, result);
   const fixes = computeFixes(bus);
-  const hazards = [
-    ...sharedPages(result, (b) => passthroughSet.has(fn(b))),
-    ...addressWidth(result, options.guestAddressBits),
-    ...mtrrExhaustion(result, bus.hvmloader),
-  ];
   const policies = comparePolicies(bus, result);
   return {
     hvmloader: bus.profile?.label ?? bus.hvmloader,
     result,
-    fails: drops.length > 0,
+    outcome: verdict.outcome,
+    reasons: verdict.reasons,
+    devices: verdict.devices,
+    findings: verdict.findings,
+    fails: verdict.outcome === 'fails',
     drops: drops.map((d) => ({ bar: barName(d.bar), cause: d.cause, sumTestPassed: d.sumTestPassed, message: d.message })),
     fixes: {
       holeHonoured: fixes.holeHonoured,
@@ -65,7 +86,7 @@ export function advise(input: BusInput | Bus, options: AdviseOptions = {}): Advi
       relocateHigh: fixes.relocateHigh ? { placesAll: fixes.relocateHigh.placesAll, ramBelow4G: hex(fixes.relocateHigh.ramBelow4G) } : null,
       removable: fixes.removable,
     },
-    hazards: hazards.map((h) => ({ kind: h.kind, message: h.message, bars: h.bars.map(barName) })),
+    hazards: verdict.findings.filter((f) => HAZARDS.has(f.code)).map((f) => ({ kind: f.code as Hazard['kind'], message: f.message })),
     policies: policies.map((p) => ({
       policy: p.policy,
       mapped: new Set(p.mapped.map(fn)).size,
@@ -78,11 +99,16 @@ export function advise(input: BusInput | Bus, options: AdviseOptions = {}): Advi
   };
 }
 
+const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' } as const;
+
 export function adviceReport(a: Advice, title: string): string {
   const out: string[] = [`${title} under hvmloader ${a.hvmloader}`, ''];
-  if (!a.fails) out.push('Every BAR is placed.');
+  out.push(`Outcome: ${a.outcome === 'works' ? 'works' : `${a.outcome.toUpperCase()} (${a.reasons.join(', ')})`}`);
+  for (const f of a.findings) if (!HAZARDS.has(f.code)) out.push(`  ${SEVERITY[f.severity]} ${f.message}${f.fix ? ` -> fix: ${f.fix}` : ''}`);
+  out.push('');
+  if (a.drops.length === 0) out.push('Every BAR is placed.');
   else {
-    out.push('What fails, and why:');
+    out.push('Why BARs get no space:');
     for (const d of a.drops) out.push(`  - ${d.message}`);
     if (a.drops.some((d) => d.sumTestPassed)) out.push("    (hvmloader's own check passed: the BARs add up to less than the hole)");
   }
@@ -100,14 +126,16 @@ export function adviceReport(a: Advice, title: string): string {
     fixLines.push('no mmio_hole from 256 to 3840 MiB places every BAR below 4 GiB');
   }
   if (f.relocateHigh) {
+    // allow-memory-relocate is libxl's to write, not an xl.cfg key
+    const who = 'hvmloader/allow-memory-relocate=0, which libxl writes for qemu-xen from 4.3 (for its stub domains from 4.19, 4.18.1, 4.17.4)';
     fixLines.push(
       f.relocateHigh.placesAll
-        ? `leaving the hole alone and letting the large 64-bit BARs go above RAM (allow-memory-relocate=0) places everything and keeps RAM below 4 GiB at ${f.relocateHigh.ramBelow4G}`
-        : 'letting 64-bit BARs go above RAM (allow-memory-relocate=0) does not place everything',
+        ? `with RAM kept where it is (${who}), the large 64-bit BARs go above RAM: everything is placed and RAM below 4 GiB stays at ${f.relocateHigh.ramBelow4G}`
+        : `with RAM kept where it is (${who}), not everything is placed`,
     );
   }
-  if (a.fails) fixLines.push(f.removable.length ? `removing ${f.removable.join(' or ')} lets every other BAR be placed` : "no single passed-through function's removal lets the rest fit");
-  out.push(a.fails ? 'Smallest fix:' : 'Options:', ...fixLines.map((l) => `  - ${l}`), '');
+  if (a.drops.length) fixLines.push(f.removable.length ? `removing ${f.removable.join(' or ')} lets every other BAR be placed` : "no single passed-through function's removal lets the rest fit");
+  out.push(a.outcome !== 'works' ? 'Smallest fix:' : 'Options:', ...fixLines.map((l) => `  - ${l}`), '');
   out.push(a.hazards.length ? 'Hazards the boot log will not show:' : 'Hazards the boot log will not show: none');
   for (const h of a.hazards) out.push(`  - ${h.message}`);
   out.push('', 'Other firmware policies on the same devices:', '');

@@ -7,16 +7,12 @@
 //  - the functions whose removal lets everything else be placed.
 
 import { deriveBus, type Bus } from '../bus.js';
+import { isEmulated } from '../verdict/functions.js';
 import type { PlacementResult } from '../contract.js';
 import { placeMany } from '../place.js';
 import { VERSIONS } from '../versions.js';
 import { B_BAR64_SUM, B_MMIO_HOLE } from '../engine/layout.js';
 
-// Functions QEMU emulates for an HVM guest (i440FX, PIIX3/4, the Xen platform
-// device, std and cirrus VGA, e1000, rtl8139, ne2k): removing them is not a fix.
-const EMULATED_IDS = new Set(['8086:1237', '8086:7000', '8086:7010', '8086:7020', '8086:7113', '5853:0001', '5853:0002', '1234:1111', '1013:00b8', '8086:100e', '10ec:8139', '10ec:8029']);
-const idOf = (d: Bus['devices'][number]) => `${d.vendorId.toString(16).padStart(4, '0')}:${d.deviceId.toString(16).padStart(4, '0')}`;
-export const isEmulated = (d: Bus['devices'][number]) => EMULATED_IDS.has(idOf(d));
 
 const FOUR_GIB = 1n << 32n;
 const MIB = 1n << 20n;

@@ -35,8 +35,21 @@ const MIB = 1n << 20n;
 const hex = (v: bigint) => '0x' + v.toString(16);
 const fnKey = (b: PlacedBar) => `${b.slot.toString(16).padStart(2, '0')}:${b.function}`;
 
-function memoryBars(result: PlacementResult): PlacedBar[] {
-  return result.bars.filter((b) => b.type !== 'io' && BigInt(b.size) > 0n);
+/**
+ * The memory BARs with the sizes the devices really have: a BAR hvmloader
+ * misread (4.2 sizes only the low half of a 64-bit BAR, so one of 4 GiB or
+ * more reads as 0) keeps the size the bus gives it, so every policy places
+ * the same devices and hvmloader's own row counts it as dropped.
+ */
+function memoryBars(bus: Bus, result: PlacementResult): PlacedBar[] {
+  const real = (b: PlacedBar) => {
+    const index = b.index === 'rom' ? 6 : b.index;
+    return bus.devices.find((d) => d.slot === b.slot && d.function === b.function)?.bars.find((x) => x.index === index)?.size ?? 0n;
+  };
+  return result.bars
+    .filter((b) => b.type !== 'io')
+    .map((b) => (BigInt(b.size) > 0n ? b : { ...b, size: hex(real(b)) }))
+    .filter((b) => BigInt(b.size) > 0n);
 }
 
 /** The hole a policy starts from: the toolstack's mmio_hole, else the default. */
@@ -93,7 +106,7 @@ function outcome(policy: PolicyName, bus: Bus, start: bigint, low: Map<PlacedBar
 }
 
 export function seabiosPolicy(bus: Bus, result: PlacementResult): PolicyOutcome {
-  const bars = memoryBars(result);
+  const bars = memoryBars(bus, result);
   const ramOver4G = bus.highMemEnd > FOUR_GIB;
   const high = ramOver4G ? bars.filter((b) => b.type === 'mem64') : [];
   const low = bars.filter((b) => !high.includes(b));
@@ -110,7 +123,7 @@ export function seabiosPolicy(bus: Bus, result: PlacementResult): PolicyOutcome 
 }
 
 export function ovmfPolicy(bus: Bus, result: PlacementResult): PolicyOutcome {
-  let bars = memoryBars(result);
+  let bars = memoryBars(bus, result);
   const rejected: string[] = [];
   const start = startingHole(bus);
   const limit = 1n << BigInt(bus.physAddrBits);
@@ -122,7 +135,7 @@ export function ovmfPolicy(bus: Bus, result: PlacementResult): PolicyOutcome {
     const failing = [...lowAt, ...highAt].filter(([, at]) => at === undefined).map(([b]) => b);
     if (failing.length === 0) {
       // rejected functions' BARs are reported as dropped
-      const dropped = memoryBars(result).filter((b) => rejected.includes(fnKey(b)));
+      const dropped = memoryBars(bus, result).filter((b) => rejected.includes(fnKey(b)));
       for (const b of dropped) (b.type === 'mem64' ? highAt : lowAt).set(b, undefined);
       return outcome('ovmf', bus, start, lowAt, highAt, rejected);
     }
@@ -137,7 +150,7 @@ export function ovmfPolicy(bus: Bus, result: PlacementResult): PolicyOutcome {
 }
 
 export function optimalPolicy(bus: Bus, result: PlacementResult): PolicyOutcome {
-  const bars = memoryBars(result);
+  const bars = memoryBars(bus, result);
   const limit = 1n << BigInt(bus.physAddrBits);
   const fitsLow = (set: PlacedBar[], start: bigint) => packLowestFit(start, HOLE_END, set.map((b) => BigInt(b.size))).every((a) => a !== undefined);
   // the smallest hole, in MiB steps, that holds every BAR
@@ -163,7 +176,7 @@ export function optimalPolicy(bus: Bus, result: PlacementResult): PolicyOutcome 
 export function hvmloaderOutcome(bus: Bus, result: PlacementResult): PolicyOutcome {
   const low = new Map<PlacedBar, bigint | undefined>();
   const high = new Map<PlacedBar, bigint | undefined>();
-  for (const b of memoryBars(result)) {
+  for (const b of memoryBars(bus, result)) {
     const at = b.address === null ? undefined : BigInt(b.address);
     if (b.placement === 'high' || (b.placement === 'unplaced' && b.type === 'mem64' && result.bar64Relocate)) high.set(b, at);
     else low.set(b, at);

@@ -9,12 +9,13 @@
 //  - a BAR skipped past a reserved range, wasting the space below it.
 // Otherwise the hole was simply too small (32-bit BARs cannot go high).
 
-import type { Bus } from '../bus.js';
+import { deriveBus, type Bus } from '../bus.js';
+import { placeMany } from '../place.js';
 import type { PlacedBar, PlacementResult } from '../contract.js';
 import { humanSize } from '../hex.js';
 import { feasibility, describeMisfit } from './feasibility.js';
 
-export type DropCause = 'unaligned-mmio-hole' | 'unaligned-rmrr-start' | 'reserved-skip' | 'hole-too-small' | 'above-address-width' | 'not-sized';
+export type DropCause = 'unaligned-mmio-hole' | 'unaligned-rmrr-start' | 'reserved-skip' | 'reserved-range' | 'hole-too-small' | 'above-address-width' | 'not-sized';
 
 export interface DropReason {
   bar: PlacedBar;
@@ -47,6 +48,15 @@ export function explainDrops(bus: Bus, result: PlacementResult): DropReason[] {
   }
 
   const fit = feasibility(start, end, lowBars.map((b) => BigInt(b.size)));
+  // the reserved ranges inside the hole, by name, and which drops they alone cause:
+  // the same bus without them is placed, and a BAR placed there was dropped for them
+  const inHole = bus.reserved.filter((r) => r.start < end && r.start + r.size > start);
+  const ranges = inHole.map((r) => `${hex(r.start)}-${hex(r.start + r.size - 1n)}`).join(', ');
+  const placedWithout = new Set<string>();
+  if (inHole.length && result.bars.some((b) => b.placement === 'unplaced')) {
+    const without = placeMany([deriveBus(bus, { reserved: [] })]).result(0);
+    for (const b of without.bars) if (b.placement === 'low' || b.placement === 'high') placedWithout.add(`${b.slot}:${b.function}:${b.index}`);
+  }
   const reasons: DropReason[] = [];
   for (const bar of result.bars) {
     if (bar.placement !== 'unplaced') continue;
@@ -64,13 +74,16 @@ export function explainDrops(bus: Bus, result: PlacementResult): DropReason[] {
       message = `${name(bar)} (${humanSize(size)}) aligned above RAM would end past 2^${bus.physAddrBits}, the guest's physical address width`;
     } else if (sumTestPassed && skipped) {
       cause = 'reserved-skip';
-      message = `${name(bar)} (${humanSize(size)}): the BARs add up to ${humanSize(lowSum)}, which fits the ${humanSize(end - start)} hole, but a BAR skipped past a reserved range and the space below it was lost`;
+      message = `${name(bar)} (${humanSize(size)}): the BARs add up to ${humanSize(lowSum)}, which fits the ${humanSize(end - start)} hole, but a BAR skipped past the reserved range${inHole.length > 1 ? 's' : ''} ${ranges || 'in the hole'} and the space below it was lost`;
     } else if (sumTestPassed && start % largest !== 0n && bus.mmioHoleSize !== undefined && bus.mmioHoleSize !== 0n) {
       cause = 'unaligned-mmio-hole';
       message = `${name(bar)} (${humanSize(size)}): the BARs add up to ${humanSize(lowSum)} and fit the hole's size, but mmio_hole ${humanSize(bus.mmioHoleSize)} starts the hole at ${hex(start)}, not aligned to the ${humanSize(largest)} BAR, so aligning it wasted ${humanSize(alignUp(start, largest) - start)}`;
     } else if (sumTestPassed && start % largest !== 0n) {
       cause = 'unaligned-rmrr-start';
       message = `${name(bar)} (${humanSize(size)}): the BARs add up to ${humanSize(lowSum)} and fit the hole's size, but to avoid a reserved range the hole starts at the end of RAM, ${hex(start)}, which is not aligned to the ${humanSize(largest)} BAR`;
+    } else if (placedWithout.has(`${bar.slot}:${bar.function}:${bar.index}`)) {
+      cause = 'reserved-range';
+      message = `${name(bar)} (${humanSize(size)}): the reserved range${inHole.length > 1 ? 's' : ''} ${ranges} (an RMRR in the guest's memory map) take${inHole.length > 1 ? '' : 's'} the place it would get in the hole ${hex(start)}-${hex(end)}; without ${inHole.length > 1 ? 'them' : 'it'} the BAR is placed`;
     } else {
       cause = 'hole-too-small';
       message = `${name(bar)} (${humanSize(size)}): ${fit.firstMisfit ? describeMisfit(fit.firstMisfit, start, end) : `the BARs need ${humanSize(lowSum)} and the hole ${hex(start)}-${hex(end)} has ${humanSize(end - start)}`}${bar.type === 'mem64' ? '' : '; a 32-bit BAR cannot go above 4 GiB'}`;

@@ -5,6 +5,9 @@ import { parseBus, parseBusJson, withVersion, type Bus } from '../bus.js';
 import { hvmloaderOf, parseRelease } from '../guest/releases.js';
 import { parseVersionSet, readInput, type Io } from './io.js';
 import { makePlan, type PlanFlags } from './plan.js';
+import { InputError } from '../errors.js';
+import type { CaseOutcome } from '../verdict/findings.js';
+import type { DeviceModelName } from '../verdict/judge.js';
 
 export interface ExplainFlags extends PlanFlags {
   json?: boolean;
@@ -22,35 +25,53 @@ function isBusText(text: string, file: string): boolean {
   }
 }
 
-function runExplainGuest(file: string, text: string, flags: ExplainFlags, io: Io): void {
+// Explaining a guest explains each case of its plan: the advice reads the
+// plan's own verdict, so plan and explain cannot disagree.
+function runExplainGuest(file: string, text: string, flags: ExplainFlags, io: Io): CaseOutcome {
   const plan = makePlan(file, flags, io, text);
-  const advices = plan.cases
-    .filter((c) => c.bus && c.result)
-    .map((c) => {
-      const profile = hvmloaderOf(parseRelease(c.xen));
-      const bus = withVersion(parseBus({ ...c.bus!, hvmloader: profile.hvmloader }), profile);
-      const passthrough = c.devices.filter((d) => d.passthrough).map((d) => `${d.slot.toString(16).padStart(2, '0')}:${d.function}`);
-      return { name: `${plan.guest}: Xen ${c.xen}, ${c.deviceModel}`, advice: advise(bus, { passthrough }) };
-    });
-  if (flags.json) {
-    io.out(JSON.stringify(advices, null, 2) + '\n');
-    return;
+  const cases = plan.cases.map((c) => {
+    const name = `${plan.guest}: Xen ${c.xen}, ${c.deviceModel}`;
+    if (!c.bus || !c.result) return { name, xen: c.xen, deviceModel: c.deviceModel, outcome: c.outcome, reasons: c.reasons, findings: c.findings };
+    const profile = hvmloaderOf(parseRelease(c.xen));
+    const bus = withVersion(parseBus({ ...c.bus, hvmloader: profile.hvmloader }), profile);
+    const advice = advise(bus, { verdict: { outcome: c.outcome, reasons: c.reasons, devices: c.devices, findings: c.findings } });
+    return { name, xen: c.xen, deviceModel: c.deviceModel, outcome: c.outcome, reasons: c.reasons, checkedFixes: c.fixes, advice };
+  });
+  if (flags.json) io.out(JSON.stringify({ guest: plan.guest, outcome: plan.outcome, cases }, null, 2) + '\n');
+  else {
+    io.out(
+      cases
+        .map((c) => {
+          if (!('advice' in c) || !c.advice) return `${c.name}\n\nOutcome: ${c.outcome === 'works' ? 'works' : `${c.outcome.toUpperCase()} (${c.reasons.join(', ')})`}\n${c.findings.map((f) => `  ${f.message}${f.fix ? ` -> fix: ${f.fix}` : ''}`).join('\n')}\n`;
+          const checked = c.checkedFixes.length ? `Checked by planning the guest again:\n${c.checkedFixes.map((f) => `  - ${f.change} -> ${f.outcome}${f.cost ? ` (${f.cost})` : ''}`).join('\n')}\n` : '';
+          return adviceReport(c.advice, c.name) + (checked ? '\n' + checked : '');
+        })
+        .join('\n'),
+    );
   }
-  io.out(advices.map((a) => adviceReport(a.advice, a.name)).join('\n'));
+  return plan.outcome;
 }
 
-export function runExplain(file: string, flags: ExplainFlags, io: Io): void {
+/** Prints the advice; returns the worst case outcome, for the exit status. */
+export function runExplain(file: string, flags: ExplainFlags, io: Io): CaseOutcome {
   const source = file === '-' ? 'stdin' : file;
   const text = readInput(file, io);
   if (!isBusText(text, file)) return runExplainGuest(file, text, flags, io);
   let bus: Bus = parseBusJson(text, source);
   if (flags.hvmloader) bus = withVersion(bus, parseVersionSet(flags.hvmloader)[0], source);
-  const advice = advise(bus);
+  const advice = advise(bus, { deviceModel: busDeviceModel(flags.deviceModel) });
   if (flags.json) {
     const { result, ...rest } = advice;
     io.out(JSON.stringify({ ...rest, result }, null, 2) + '\n');
-    return;
-  }
-  io.out(adviceReport(advice, source));
+  } else io.out(adviceReport(advice, source));
+  return advice.outcome;
 }
 
+/** --device-model for a bus: one model, which decides what moving RAM does. */
+function busDeviceModel(value: string | undefined): DeviceModelName | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'qemu-xen' && value !== 'qemu-xen-traditional') {
+    throw new InputError([{ path: '--device-model', message: `${JSON.stringify(value)}: a bus is explained under one device model, qemu-xen or qemu-xen-traditional` }]);
+  }
+  return value;
+}

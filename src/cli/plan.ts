@@ -3,6 +3,7 @@
 import { parseBus } from '../bus.js';
 import type { PlacedBar } from '../contract.js';
 import { InputError } from '../errors.js';
+import type { CaseOutcome } from '../verdict/findings.js';
 import { DEVICE_MODELS, readGuest, type DeviceModel } from '../guest/config.js';
 import type { Toolstack } from '../guest/libxl.js';
 import { parseLspci, parseSysfsResource, type HostFunction } from '../guest/lspci.js';
@@ -62,7 +63,8 @@ export function makePlan(file: string, flags: PlanFlags, io: Io, text = readInpu
   return planGuest(config, devices, { xen, deviceModels, toolstack, rmrrs });
 }
 
-export function runPlan(file: string, flags: PlanFlags, io: Io): void {
+/** Prints the plan; returns its worst case outcome, for the exit status. */
+export function runPlan(file: string, flags: PlanFlags, io: Io): CaseOutcome {
   const source = file === '-' ? 'stdin' : file;
   const plan = makePlan(file, flags, io);
   if (flags.svg) {
@@ -75,11 +77,9 @@ export function runPlan(file: string, flags: PlanFlags, io: Io): void {
     const label = (b: PlacedBar) => names.get(`${b.slot}:${b.function}`) ?? `${b.slot.toString(16).padStart(2, '0')}:${b.function}`;
     writeOutput(flags.svg, placementSvg(first.result, `${source}: Xen ${first.xen}, ${first.deviceModel}`, label, reserved), '--svg');
   }
-  if (flags.json) {
-    io.out(JSON.stringify(plan, null, 2) + '\n');
-    return;
-  }
-  io.out(planReport(plan, { log: flags.log ?? true }));
+  if (flags.json) io.out(JSON.stringify(plan, null, 2) + '\n');
+  else io.out(planReport(plan, { log: flags.log ?? true }));
+  return plan.outcome;
 }
 
 function parseDeviceModels(value: string): DeviceModel[] {

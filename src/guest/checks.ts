@@ -12,25 +12,10 @@ import type { HostFunction } from './lspci.js';
 import { rdmRange, rmrrSize, type HostRmrr } from './rdm.js';
 import type { Release } from './releases.js';
 
-export type Severity = 'fatal' | 'error' | 'warning' | 'note';
-
-export interface Finding {
-  severity: Severity;
-  code: string;
-  message: string;
-  fix?: string;
-}
+import { finding, type Finding } from '../verdict/findings.js';
+export type { Finding, Severity } from '../verdict/findings.js';
 
 export const barName = (b: PlacedBar) => `bar ${b.reg.slice(2)} (${humanSize(BigInt(b.size))})`;
-
-// Devices without which the guest does not boot: its display when it is the
-// only one, storage controllers, and the platform device its PV drivers use.
-export function isCritical(fn: VirtualFunction | undefined): boolean {
-  if (!fn) return false;
-  if (fn.vendorId === 0x5853 && fn.deviceId === 0x0001) return true;
-  const cls = fn.classCode >> 8;
-  return cls === 0x01 || fn.classCode === 0x0300;
-}
 
 // Options that add PCI functions whose slots and BARs are not catalogued: say
 // so, since every device created after them moves one slot on.
@@ -65,7 +50,7 @@ export function traditionalStdVga(dm: DeviceModel, params: PlatformParams, funct
   const out: Finding[] = [];
   const MIB = 1n << 20n;
   if (params.videoramMiB > 16) {
-    out.push({ severity: 'note', code: 'videoram-unused', message: `videoram = ${params.videoramMiB}: qemu-xen-traditional's std VGA uses 16 MiB; libxl still takes ${params.videoramMiB} MiB from the guest's RAM`, fix: 'set videoram = 16' });
+    out.push(finding('videoram-unused', `videoram = ${params.videoramMiB}: qemu-xen-traditional's std VGA uses 16 MiB; libxl still takes ${params.videoramMiB} MiB from the guest's RAM`, 'set videoram = 16'));
   }
   const decoded = BigInt(Math.min(params.videoramMiB, 16)) * MIB;
   if ((decoded & (decoded - 1n)) === 0n) return out;
@@ -78,22 +63,24 @@ export function traditionalStdVga(dm: DeviceModel, params: PlatformParams, funct
   const end = start + decoded;
   const hit = result.bars.filter((b) => b !== bar && b.type !== 'io' && b.address && b.placement !== 'unplaced' && base(b) < end && base(b) + BigInt(b.size) > start);
   const over = hit.map((b) => `${b.slot.toString(16).padStart(2, '0')}:${b.function} ${barName(b)}`);
-  out.push({
-    severity: hit.length ? 'error' : 'warning',
-    code: 'stdvga-overlap',
-    message: `videoram = ${params.videoramMiB}: hvmloader sizes the std VGA framebuffer as ${humanSize(BigInt(bar.size))} (its mask's lowest bit) but the card decodes ${humanSize(decoded)}, from ${hex(start)}${start !== written ? ` (hvmloader wrote ${hex(written)}; the BAR keeps only the bits of ~(size - 1))` : ''} to ${hex(end - 1n)}${hit.length ? `, over ${over.join(', ')}` : ', past what hvmloader reserved'}`,
-    fix: 'set videoram to a power of two (8 or 16)',
-  });
+  out.push(
+    finding(
+      hit.length ? 'stdvga-overlap' : 'stdvga-decodes-past',
+      `videoram = ${params.videoramMiB}: hvmloader sizes the std VGA framebuffer as ${humanSize(BigInt(bar.size))} (its mask's lowest bit) but the card decodes ${humanSize(decoded)}, from ${hex(start)}${start !== written ? ` (hvmloader wrote ${hex(written)}; the BAR keeps only the bits of ~(size - 1))` : ''} to ${hex(end - 1n)}${hit.length ? `, over ${over.join(', ')}` : ', past what hvmloader reserved'}`,
+      'set videoram to a power of two (8 or 16)',
+    ),
+  );
   return out;
 }
 
-// What stops hvmloader moving RAM for qemu-xen, given who starts the guest.
-export function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack): string {
-  const hole = release.minor >= 5 ? ', or set mmio_hole large enough that the hole need not grow' : '';
-  if (toolstack !== 'libxl') return `write hvmloader/allow-memory-relocate=0 to the guest's xenstore before it starts (or use libxl)${hole}`;
+// What keeps hvmloader from moving RAM for qemu-xen beyond a value in xl.cfg
+// (those are found and checked by planning again, in fixes.ts): who must
+// write allow-memory-relocate, or the release whose libxl writes it.
+export function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack): string | undefined {
+  if (toolstack !== 'libxl') return "the toolstack must write hvmloader/allow-memory-relocate=0 to the guest's xenstore before it starts, as libxl does for qemu-xen from Xen 4.3";
   if (release.minor < 3) return 'use Xen 4.3 or later, whose libxl tells hvmloader not to move RAM for qemu-xen, or use qemu-xen-traditional';
-  if (cfg.stubdomain) return `use Xen 4.19, 4.18.1 or 4.17.4, whose libxl tells hvmloader not to move RAM for stub domains too${hole}`;
-  return `set mmio_hole${hole}`;
+  if (cfg.stubdomain) return 'use Xen 4.19, 4.18.1 or 4.17.4, whose libxl tells hvmloader not to move RAM for stub domains too';
+  return undefined;
 }
 
 // What libxl's reserved-device-memory handling means for the guest (4.6 on).
@@ -104,7 +91,7 @@ export function rdmFindings(cfg: GuestConfig, params: PlatformParams, devices: M
   const MIB = 1n << 20n;
   const owners = (devs: string[]) => (devs.length ? ` (RMRR of ${devs.join(', ')})` : ' (host-wide, rdm strategy=host)');
   if (rdm.loweredBy > 0n) {
-    out.push({ severity: 'note', code: 'rdm-lowmem', message: `libxl ends low RAM at ${hex(rdm.lowMemEnd)}, below an RMRR, and moves ${humanSize(rdm.loweredBy)} of RAM above 4 GiB` });
+    out.push(finding('rdm-lowmem', `libxl ends low RAM at ${hex(rdm.lowMemEnd)}, below an RMRR, and moves ${humanSize(rdm.loweredBy)} of RAM above 4 GiB`));
   }
   for (const c of rdm.conflicts) {
     const range = rdmRange(c.entry);
@@ -115,24 +102,20 @@ export function rdmFindings(cfg: GuestConfig, params: PlatformParams, devices: M
       ? `set rdm_mem_boundary = ${boundary} so libxl ends low RAM below the range, or lower ${cfg.maxmemMiB > cfg.memoryMiB ? 'maxmem' : 'memory'} to ${c.entry.start / MIB + BigInt(params.videoramMiB)} MiB or less`
       : 'lower memory so RAM above 4 GiB ends below the range';
     if (c.outcome === 'fails') {
-      out.push({ severity: 'fatal', code: 'rdm-conflict', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and its policy is strict: libxl stops ("RDM conflict at ${hex(c.entry.start)}") and the guest is not created`, fix });
+      out.push(finding('rdm-conflict', `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and its policy is strict: libxl stops ("RDM conflict at ${hex(c.entry.start)}") and the guest is not created`, fix));
     } else if (c.outcome === 'undetermined') {
-      out.push({ severity: 'error', code: 'rdm-conflict', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and xl left its policy uninitialised: libxl either stops or ignores it`, fix });
+      out.push(finding('rdm-conflict-undetermined', `guest RAM covers the RMRR ${range}${owners(c.entry.devices)} and xl left its policy uninitialised: libxl either stops or ignores it`, fix));
     } else {
-      out.push({ severity: 'error', code: 'rdm-conflict-ignored', message: `guest RAM covers the RMRR ${range}${owners(c.entry.devices)}; its policy is relaxed so libxl only warns ("Ignoring RDM conflict"): the device's DMA there lands in guest RAM`, fix });
+      out.push(finding('rdm-conflict-ignored', `guest RAM covers the RMRR ${range}${owners(c.entry.devices)}; its policy is relaxed so libxl only warns ("Ignoring RDM conflict"): the device's DMA there lands in guest RAM`, fix));
     }
   }
   for (const e of rdm.hidden) {
-    out.push({ severity: 'warning', code: 'rdm-hidden', message: `libxl ${release.text} leaves the RMRR ${rdmRange(e)} of ${e.devices.join(', ')} out of the guest's memory map (a pci entry without rdm_policy keeps an unset policy before 4.14): hvmloader may put a BAR over it`, fix: 'add rdm_policy=strict to the pci entry' });
+    out.push(finding('rdm-hidden', `libxl ${release.text} leaves the RMRR ${rdmRange(e)} of ${e.devices.join(', ')} out of the guest's memory map (a pci entry without rdm_policy keeps an unset policy before 4.14): hvmloader may put a BAR over it`, 'add rdm_policy=strict to the pci entry'));
   }
   for (const s of rdm.shared) {
     const others = s.rmrr.devices.filter((d) => d !== s.device);
-    out.push({
-      severity: s.refused ? 'fatal' : 'warning',
-      code: 'rmrr-shared',
-      message: `the RMRR ${rdmRange({ start: s.rmrr.start, size: rmrrSize(s.rmrr) })} of ${s.device} is shared with ${others.join(', ')}: Xen ${s.refused ? 'refuses to assign the device ("disallowed to assign ... with shared RMRR")' : 'assigns it with a warning ("risky")'}`,
-      fix: s.refused ? `add rdm_policy=relaxed to the pci entry for ${s.device} (the devices sharing the range keep DMAing into it)` : undefined,
-    });
+    const message = `the RMRR ${rdmRange({ start: s.rmrr.start, size: rmrrSize(s.rmrr) })} of ${s.device} is shared with ${others.join(', ')}: Xen ${s.refused ? 'refuses to assign the device ("disallowed to assign ... with shared RMRR")' : 'assigns it with a warning ("risky")'}`;
+    out.push(s.refused ? finding('rmrr-shared-refused', message, `add rdm_policy=relaxed to the pci entry for ${s.device} (the devices sharing the range keep DMAing into it)`) : finding('rmrr-shared', message));
   }
   // devices that nearly always have RMRRs, when none were given for them
   for (const spec of cfg.pci) {
@@ -140,7 +123,7 @@ export function rdmFindings(cfg: GuestConfig, params: PlatformParams, devices: M
     const usb = fn?.classCode === 0x0c03;
     const igd = fn?.vendorId === 0x8086 && fn.classCode === 0x0300;
     if ((usb || igd) && !rmrrs.some((r) => r.devices.includes(spec.bdf))) {
-      out.push({ severity: 'note', code: 'rmrr-unknown', message: `${spec.bdf} is ${igd ? 'an Intel IGD' : 'a USB controller'}, which usually has an RMRR; none was given, so this plan reserves nothing for it`, fix: `pass its RMRR with --rmrr START-END@${spec.bdf} (from the host's DMAR table or xl dmesg with iommu=verbose)` });
+      out.push(finding('rmrr-unknown', `${spec.bdf} is ${igd ? 'an Intel IGD' : 'a USB controller'}, which usually has an RMRR; none was given, so this plan reserves nothing for it`, `pass its RMRR with --rmrr START-END@${spec.bdf} (from the host's DMAR table or xl dmesg with iommu=verbose)`));
     }
   }
   return out;

@@ -1,37 +1,31 @@
 // planGuest(): a guest's configuration and its passed-through devices -> the
 // bus hvmloader will see under each device model and Xen release, placed by
-// the engine, with per-device outcomes and the findings that stop a start
-// before it fails. Findings say what to change.
+// the engine and judged (src/verdict/): per-device outcomes, the case
+// outcome (works / degraded / fails) and findings that say what to change.
+// Each case is built in named steps: availability -> layout -> bus -> place
+// -> judge -> fixes.
 
-import { parseBus, withVersion, type Bus } from '../bus.js';
+import { DEFAULT_PHYS_ADDR_BITS, parseBus, withVersion, type Bus } from '../bus.js';
 import type { BusInput, PlacedBar, PlacementResult } from '../contract.js';
 import { InputError } from '../errors.js';
-import { hex, humanSize } from '../hex.js';
+import { hex } from '../hex.js';
 import { place } from '../place.js';
-import { computeFixes } from '../advisor/fixes.js';
-import { addressWidth, mtrrExhaustion, sharedPages, superpageAlignment } from '../advisor/hazards.js';
+import { finding, worse, type CaseOutcome, type Finding, type FindingCode } from '../verdict/findings.js';
+import { isCritical } from '../verdict/functions.js';
+import { judgePlacement, verdictOf, type DeviceVerdict, type JudgedFunction } from '../verdict/judge.js';
 import { DEVICE_MODELS, type DeviceModel, type GuestConfig } from './config.js';
 import { emulatedFunctions, NIC_MODELS, type VirtualFunction } from './emulated.js';
+import { guestFixes, type CaseFix } from './fixes.js';
 import { platformParams, type PlatformParams, type Toolstack } from './libxl.js';
 import type { HostFunction } from './lspci.js';
 import { hvmloaderOf, parseRelease, type Release } from './releases.js';
 import type { HostRmrr } from './rdm.js';
-import { barName, isCritical, rdmFindings, relocationFix, tooEarly, traditionalStdVga, unmodelled, type Finding } from './checks.js';
+import { rdmFindings, relocationFix, tooEarly, traditionalStdVga, unmodelled } from './checks.js';
 import { hostBdf } from './bdf.js';
 
-export type Outcome = 'mapped' | 'relocated' | 'dropped';
-export type { Finding, Severity } from './checks.js';
-
-export interface DeviceReport {
-  slot: number;
-  function: number;
-  label: string;
-  hostBdf?: string;
-  passthrough: boolean;
-  outcome: Outcome;
-  relocatedBars: string[];
-  droppedBars: string[];
-}
+export type { Finding, Severity, FindingCode, CaseOutcome } from '../verdict/findings.js';
+export type { DeviceVerdict as DeviceReport, DeviceOutcome as Outcome } from '../verdict/judge.js';
+export type { CaseFix } from './fixes.js';
 
 export interface PlanCase {
   xen: string;
@@ -39,15 +33,22 @@ export interface PlanCase {
   toolstack: Toolstack;
   available: boolean; // false when this release has no such device model
   hvmloader?: string;
+  /** The case's outcome on one scale, and the finding codes behind it. */
+  outcome: CaseOutcome;
+  reasons: FindingCode[];
   params?: { lowMemEnd: string; highMemEnd: string; allowMemoryRelocate: boolean | null; mmioHoleSize: string | null; videoramMiB: number; vga: string; reserved: { start: string; size: string }[] };
   bus?: BusInput;
   result?: PlacementResult;
-  devices: DeviceReport[];
+  devices: DeviceVerdict[];
   findings: Finding[];
+  /** Changes checked by planning the guest again with each applied; the best first. */
+  fixes: CaseFix[];
 }
 
 export interface GuestPlan {
   guest: string;
+  /** The worst case outcome of the plan. */
+  outcome: CaseOutcome;
   cases: PlanCase[];
 }
 
@@ -55,13 +56,14 @@ export interface PlanOptions {
   xen?: string[];
   deviceModels?: DeviceModel[];
   toolstack?: Toolstack;
-  /** Physical address bits hvmloader reads from CPUID (default 46, a common server value). */
+  /** The guest's physical address width as hvmloader reads it from CPUID: the host CPU's (`address sizes` in /proc/cpuinfo). Default DEFAULT_PHYS_ADDR_BITS (36), hvmloader's own. */
   physAddrBits?: number;
   /** The host's RMRRs (Intel VT-d reserved memory), for libxl's reserved device memory handling. */
   rmrrs?: HostRmrr[];
 }
 
 const DEFAULT_XEN = ['4.19'];
+const worstOutcome = (all: CaseOutcome[]): CaseOutcome => all.reduce(worse, 'works');
 
 /** Host devices keyed by normalised BDF; a multi-function lspci output gives several. */
 export function indexDevices(entries: { bdf: string; functions: HostFunction[] }[]): Map<string, HostFunction> {
@@ -124,7 +126,7 @@ function reservedRanges(params: PlatformParams): { start: bigint; size: bigint }
   return (params.rdm?.exposed ?? []).filter((e) => e.start + e.size <= FOUR_GIB).map((e) => ({ start: e.start, size: e.size }));
 }
 
-function toBusInput(version: string, params: PlatformParams, functions: VirtualFunction[], physAddrBits: number): BusInput {
+function toBusInput(params: PlatformParams, functions: VirtualFunction[], physAddrBits: number): BusInput {
   const reserved = reservedRanges(params);
   const bus: BusInput = {
     lowMemEnd: hex(params.lowMemEnd),
@@ -144,158 +146,162 @@ function toBusInput(version: string, params: PlatformParams, functions: VirtualF
       }),
     })),
   };
-  void version;
   if (params.allowMemoryRelocate !== undefined) bus.allowMemoryRelocate = params.allowMemoryRelocate;
   if (params.mmioHoleSize !== undefined) bus.mmioHoleSize = hex(params.mmioHoleSize);
   return bus;
 }
 
-function outcomes(result: PlacementResult, functions: (VirtualFunction & { hostBdf?: string })[]): DeviceReport[] {
-  return functions
-    .filter((f) => f.bars.length > 0 || f.hostBdf)
-    .map((f) => {
-      const bars = result.bars.filter((b) => b.slot === f.slot && b.function === f.function && b.type !== 'io');
-      const dropped = bars.filter((b) => b.placement === 'unplaced');
-      const high = bars.filter((b) => b.placement === 'high');
-      const ioDropped = result.bars.filter((b) => b.slot === f.slot && b.function === f.function && b.type === 'io' && b.placement === 'unplaced');
-      const all = [...dropped, ...ioDropped];
-      return {
-        slot: f.slot,
-        function: f.function,
-        label: f.label,
-        hostBdf: f.hostBdf,
-        passthrough: f.hostBdf !== undefined,
-        outcome: all.length ? 'dropped' : high.length ? 'relocated' : 'mapped',
-        relocatedBars: high.map(barName),
-        droppedBars: all.map(barName),
-      } satisfies DeviceReport;
-    });
+type GuestFunction = VirtualFunction & { hostBdf?: string };
+
+/** Everything a case needs that does not change between its steps. */
+interface CaseInput {
+  cfg: GuestConfig;
+  devices: Map<string, HostFunction>;
+  release: Release;
+  dm: DeviceModel;
+  toolstack: Toolstack;
+  physAddrBits: number;
+  rmrrs: HostRmrr[];
 }
 
-function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: Release, dm: DeviceModel, toolstack: Toolstack, physAddrBits: number, rmrrs: HostRmrr[]): PlanCase {
-  const base: PlanCase = { xen: release.text, deviceModel: dm, toolstack, available: true, devices: [], findings: [] };
-  const findings = base.findings;
+/** Step 1: whether this release and toolstack have the device model at all. */
+function availability(c: CaseInput): Finding[] {
   // 19ab8356ab (4.21) removed qemu-traditional
-  if (dm === 'qemu-xen-traditional' && release.minor >= 21) {
-    return { ...base, available: false, findings: [{ severity: 'fatal', code: 'dm-unavailable', message: `Xen ${release.text} has no qemu-xen-traditional (removed in 4.21)`, fix: 'use device_model_version = "qemu-xen"' }] };
+  if (c.dm === 'qemu-xen-traditional' && c.release.minor >= 21) {
+    return [finding('dm-unavailable', `Xen ${c.release.text} has no qemu-xen-traditional (removed in 4.21)`, 'use device_model_version = "qemu-xen"')];
   }
-  if (dm === 'qemu-xen' && release.minor < 3 && toolstack !== 'libxl') {
-    findings.push({ severity: 'note', code: 'dm-old', message: 'qemu-xen was a technology preview before Xen 4.3' });
-  }
-  if (toolstack === 'xend' && dm === 'qemu-xen') {
-    return { ...base, available: false, findings: [{ severity: 'fatal', code: 'dm-unavailable', message: 'xend drives only qemu-xen-traditional' }] };
-  }
+  if (c.toolstack === 'xend' && c.dm === 'qemu-xen') return [finding('dm-unavailable', 'xend drives only qemu-xen-traditional', 'use libxl (xl) to start the guest')];
+  return [];
+}
 
-  const params = platformParams(cfg, dm, release, toolstack, rmrrs);
-  for (const r of params.refusals) findings.push({ severity: 'fatal', code: 'toolstack-refuses', message: r });
-  for (const r of params.ignored) findings.push({ severity: 'warning', code: 'ignored-option', message: r });
-  findings.push(...rdmFindings(cfg, params, devices, rmrrs, release));
+/** Step 2: what libxl and the device model make of the config: RAM layout, functions, their findings. */
+function layoutStep(c: CaseInput) {
+  const findings: Finding[] = [];
+  const { cfg, release, dm, toolstack } = c;
+  if (dm === 'qemu-xen' && release.minor < 3 && toolstack !== 'libxl') findings.push(finding('dm-old', 'qemu-xen was a technology preview before Xen 4.3'));
+  const params = platformParams(cfg, dm, release, toolstack, c.rmrrs);
+  for (const r of params.refusals) findings.push(finding('toolstack-refuses', r));
+  for (const r of params.ignored) findings.push(finding('ignored-option', r));
+  findings.push(...rdmFindings(cfg, params, c.devices, c.rmrrs, release));
 
   // populate-on-demand with passthrough (seeds/004): libxl refuses it from 4.4
   if (cfg.pci.length > 0 && cfg.maxmemMiB > cfg.memoryMiB) {
     const refused = toolstack === 'libxl' && release.minor >= 4;
-    findings.push({
-      severity: refused ? 'fatal' : 'error',
-      code: 'pod-with-passthrough',
-      message: refused
-        ? `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand, which libxl refuses with passthrough ("${release.minor >= 17 || (release.minor === 16 && release.patch >= 1) || (release.minor === 15 && release.patch >= 3) || (release.minor === 14 && release.patch >= 5) ? 'IOMMU required for device passthrough but not supported together with PoD' : 'PCI device assignment for HVM guest failed due to PoD enabled'}")`
-        : `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand: a device DMAing into a page not yet populated corrupts memory or crashes the guest`,
-      fix: `set maxmem = ${cfg.memoryMiB} (or remove maxmem)`,
-    });
+    findings.push(
+      finding(
+        'pod-with-passthrough',
+        refused
+          ? `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand, which libxl refuses with passthrough ("${release.minor >= 17 || (release.minor === 16 && release.patch >= 1) || (release.minor === 15 && release.patch >= 3) || (release.minor === 14 && release.patch >= 5) ? 'IOMMU required for device passthrough but not supported together with PoD' : 'PCI device assignment for HVM guest failed due to PoD enabled'}")`
+          : `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand: a device DMAing into a page not yet populated corrupts memory or crashes the guest`,
+        `set maxmem = ${cfg.memoryMiB} (or remove maxmem)`,
+      ),
+    );
   }
 
   const layout = emulatedFunctions(cfg, dm, release, params.vga, params.videoramMiB);
-  for (const r of layout.usbctrl.refusals) findings.push({ severity: 'fatal', code: 'toolstack-refuses', ...r });
-  for (const n of layout.usbctrl.notes) findings.push({ severity: 'note', code: 'usbctrl', message: n });
-  if (layout.sound.refusal) findings.push({ severity: 'fatal', code: 'device-model-refuses', ...layout.sound.refusal });
-  if (layout.sound.note) findings.push({ severity: 'note', code: 'not-modelled', message: layout.sound.note });
-  for (const n of layout.unknownNics) findings.push({ severity: 'warning', code: 'unknown-nic', message: `${n}: not a model this catalog knows (${NIC_MODELS.join(', ')}); left out of the bus` });
-  for (const n of unmodelled(cfg, dm)) findings.push({ severity: 'note', code: 'not-modelled', message: n });
-  for (const n of tooEarly(cfg, dm, release)) findings.push({ severity: 'warning', code: 'ignored-option', message: n });
+  for (const r of layout.usbctrl.refusals) findings.push(finding('toolstack-refuses', r.message, r.fix));
+  for (const n of layout.usbctrl.notes) findings.push(finding('usbctrl', n));
+  if (layout.sound.refusal) findings.push(finding('device-model-refuses', layout.sound.refusal.message, layout.sound.refusal.fix));
+  if (layout.sound.note) findings.push(finding('not-modelled', layout.sound.note));
+  for (const n of layout.unknownNics) findings.push(finding('unknown-nic', `${n}: not a model this catalog knows (${NIC_MODELS.join(', ')}); left out of the bus`));
+  for (const n of unmodelled(cfg, dm)) findings.push(finding('not-modelled', n));
+  for (const n of tooEarly(cfg, dm, release)) findings.push(finding('ignored-option', n));
   const used = new Set(layout.functions.map((f) => f.slot));
-  const pt = passthroughFunctions(cfg, devices, layout.nextSlot, used, layout.igdSlot);
+  const pt = passthroughFunctions(cfg, c.devices, layout.nextSlot, used, layout.igdSlot);
   if (pt.missing.length) {
     throw new InputError(pt.missing.map((bdf) => ({ path: `pci ${bdf}`, message: `no description of this device; pass --pci ${bdf}=FILE with its \`lspci -vv -s ${bdf}\` output (as root), its sysfs resource file, or JSON BARs` })));
   }
-  const functions: (VirtualFunction & { hostBdf?: string })[] = [...layout.functions, ...pt.functions];
-  const profile = hvmloaderOf(release);
-  const input = toBusInput(profile.hvmloader, params, functions, physAddrBits);
+  const functions: GuestFunction[] = [...layout.functions, ...pt.functions];
+  return { params, emulated: layout.functions, passthrough: pt.functions, functions, findings };
+}
+
+/** The functions the judgement reports on: those with BARs, and every passed-through one. */
+function judgedFunctions(functions: GuestFunction[]): JudgedFunction[] {
+  return functions
+    .filter((f) => f.bars.length > 0 || f.hostBdf)
+    .map((f) => ({
+      slot: f.slot,
+      function: f.function,
+      label: f.label,
+      ...(f.hostBdf ? { hostBdf: f.hostBdf } : {}),
+      passthrough: f.hostBdf !== undefined,
+      critical: isCritical(f),
+      realSizes: new Map(f.bars.map((b) => [b.type === 'rom' ? 6 : b.index, b.size] as [number, bigint])),
+    }));
+}
+
+/** One case without its fixes: what `fixes` compares candidate changes by. */
+function judgedCase(c: CaseInput): PlanCase {
+  const base = { xen: c.release.text, deviceModel: c.dm, toolstack: c.toolstack, available: true, devices: [], fixes: [] };
+  const unavailable = availability(c);
+  if (unavailable.length) return { ...base, available: false, ...verdictOf([], unavailable) };
+
+  const layout = layoutStep(c);
+  const findings = layout.findings;
+
+  // step 3: the bus hvmloader scans, under this release's hvmloader build
+  const profile = hvmloaderOf(c.release);
+  const input = toBusInput(layout.params, layout.functions, c.physAddrBits);
   let bus: Bus;
   try {
     bus = withVersion(parseBus({ ...input, hvmloader: profile.hvmloader }), profile);
   } catch (e) {
-    if (e instanceof InputError) {
-      return { ...base, findings: [...findings, { severity: 'fatal', code: 'hvmloader-stops', message: e.message }] };
-    }
+    if (e instanceof InputError) return { ...base, ...verdictOf([], [...findings, finding('hvmloader-stops', e.message)]) };
     throw e;
   }
-  const result = place(bus);
-  const devicesOut = outcomes(result, functions);
 
-  // consequences (seeds/002)
-  const moved = BigInt(result.ram.relocated);
-  if (moved > 0n && dm === 'qemu-xen') {
-    findings.push({
-      severity: 'fatal',
-      code: 'ram-relocated-qemu-xen',
-      message: `hvmloader moves ${humanSize(moved)} of RAM above 4 GiB to grow the hole; qemu-xen cannot follow and crashes minutes after boot`,
-      fix: relocationFix(cfg, release, toolstack),
-    });
-  } else if (moved > 0n) {
-    findings.push({ severity: 'note', code: 'ram-relocated', message: `hvmloader moves ${humanSize(moved)} of RAM above 4 GiB to grow the hole (qemu-xen-traditional copes)` });
-  }
-  let holeFix: number | undefined;
-  for (const d of devicesOut) {
-    const fn = functions.find((f) => f.slot === d.slot && f.function === d.function);
-    if (d.outcome === 'dropped') {
-      holeFix ??= computeFixes(bus).smallestHole?.holeMiB;
-      const critical = isCritical(fn);
-      findings.push({
-        severity: critical ? 'fatal' : 'error',
-        code: critical ? 'critical-device-dropped' : 'device-dropped',
-        message: `${d.label} (${d.slot.toString(16).padStart(2, '0')}:${d.function}${d.hostBdf ? `, host ${d.hostBdf}` : ''}) gets no space for ${d.droppedBars.join(', ')}: ${critical ? 'the guest will not boot' : 'it will be invisible to the guest'}`,
-        fix: holeFix !== undefined ? `set mmio_hole = ${holeFix} (see mmio-planner explain)` : 'see mmio-planner explain for what fits',
-      });
-    } else if (d.outcome === 'relocated') {
-      findings.push({
-        severity: 'warning',
-        code: 'device-relocated',
-        message: `${d.label} (${d.slot.toString(16).padStart(2, '0')}:${d.function}) has ${d.relocatedBars.join(', ')} above 4 GiB: its driver must handle 64-bit BARs`,
-      });
-    }
-  }
-  findings.push(...traditionalStdVga(dm, params, layout.functions, result));
-  // hazards a boot log does not show (mmio-planner explain has the details)
-  const ptSlots = new Map(pt.functions.map((f) => [`${f.slot}:${f.function}`, f]));
-  const isPt = (b: PlacedBar) => ptSlots.has(`${b.slot}:${b.function}`);
-  for (const h of sharedPages(result, isPt)) findings.push({ severity: 'fatal', code: 'shared-page', message: h.message, fix: 'give the devices guest slots whose BARs do not share a page, or pass one of them through to another guest (see mmio-planner explain)' });
-  for (const h of mtrrExhaustion(result, profile.hvmloader)) findings.push({ severity: 'warning', code: 'mtrr-exhausted', message: h.message, fix: 'use an mmio_hole that is a power of two (see mmio-planner explain)' });
+  // step 4: place
+  const result = place(bus);
+
+  // step 5: judge
+  const ptSlots = new Map(layout.passthrough.map((f) => [`${f.slot}:${f.function}`, f]));
   const hostAddress = (b: PlacedBar) => {
     const f = ptSlots.get(`${b.slot}:${b.function}`);
     const index = b.index === 'rom' ? 6 : b.index;
-    return f ? devices.get(f.hostBdf)?.bars.find((x) => x.index === index)?.hostAddress : undefined;
+    return f ? c.devices.get(f.hostBdf)?.bars.find((x) => x.index === index)?.hostAddress : undefined;
   };
-  for (const h of superpageAlignment(result, hostAddress)) findings.push({ severity: 'note', code: 'superpage-misaligned', message: h.message });
-  for (const h of addressWidth(result)) {
-    findings.push({ severity: 'warning', code: 'address-width', message: h.message, fix: 'keep the BAR below 2^44 with shadow paging or below 2^36 for 32-bit PAE guests (a smaller device, or less RAM above 4 GiB)' });
-  }
+  const judged = judgePlacement(result, { deviceModel: c.dm, functions: judgedFunctions(layout.functions), hvmloader: profile.hvmloader, hostAddress });
+  const relocation = relocationFix(c.cfg, c.release, c.toolstack);
+  for (const f of judged.findings) if (f.code === 'ram-relocated-qemu-xen' && relocation) f.fix = relocation;
+  findings.push(...judged.findings, ...traditionalStdVga(c.dm, layout.params, layout.emulated, result));
+
   return {
     ...base,
     hvmloader: profile.label,
     params: {
-      lowMemEnd: hex(params.lowMemEnd),
-      highMemEnd: hex(params.highMemEnd),
-      allowMemoryRelocate: params.allowMemoryRelocate ?? null,
-      mmioHoleSize: params.mmioHoleSize !== undefined ? hex(params.mmioHoleSize) : null,
-      videoramMiB: params.videoramMiB,
-      vga: params.vga,
-      reserved: reservedRanges(params).map((r) => ({ start: hex(r.start), size: hex(r.size) })),
+      lowMemEnd: hex(layout.params.lowMemEnd),
+      highMemEnd: hex(layout.params.highMemEnd),
+      allowMemoryRelocate: layout.params.allowMemoryRelocate ?? null,
+      mmioHoleSize: layout.params.mmioHoleSize !== undefined ? hex(layout.params.mmioHoleSize) : null,
+      videoramMiB: layout.params.videoramMiB,
+      vga: layout.params.vga,
+      reserved: reservedRanges(layout.params).map((r) => ({ start: hex(r.start), size: hex(r.size) })),
     },
     bus: input,
     result,
-    devices: devicesOut,
-    findings,
+    ...verdictOf(judged.devices, findings),
   };
+}
+
+/** A whole case: judged, then (unless it works) the changes that make it better, each checked. */
+function caseFor(c: CaseInput): PlanCase {
+  const judged = judgedCase(c);
+  if (judged.outcome === 'works' || !judged.available) return judged;
+  // step 6: fixes, each verified by planning the changed guest again
+  const fixes = guestFixes(judged, c.cfg, (cfg) => judgedCase({ ...c, cfg }));
+  return { ...judged, fixes, findings: withFixes(judged.findings, fixes) };
+}
+
+// The placement consequences a checked change cures get its words as their fix.
+const CURED_BY_CHANGE: ReadonlySet<FindingCode> = new Set(['ram-relocated-qemu-xen', 'critical-device-dropped', 'device-dropped', 'device-relocated']);
+function withFixes(findings: Finding[], fixes: CaseFix[]): Finding[] {
+  return findings.map((f) => {
+    if (!CURED_BY_CHANGE.has(f.code)) return f;
+    const cures = fixes.filter((x) => !x.remaining.includes(f.code)).map((x) => x.change);
+    if (!cures.length) return f;
+    const text = cures.slice(0, 3).join(', or ');
+    return { ...f, fix: f.fix ? `${text}; or ${f.fix}` : text };
+  });
 }
 
 /**
@@ -303,15 +309,16 @@ function caseFor(cfg: GuestConfig, devices: Map<string, HostFunction>, release: 
  * will scan, where every BAR goes, and what that means.
  */
 export function planGuest(config: GuestConfig, devices: Map<string, HostFunction>, options: PlanOptions = {}): GuestPlan {
+  const toolstack = options.toolstack ?? 'libxl';
   if (config.type !== 'hvm') {
-    return {
-      guest: config.source,
-      cases: [{ xen: '-', deviceModel: 'qemu-xen', toolstack: options.toolstack ?? 'libxl', available: false, devices: [], findings: [{ severity: 'note', code: 'not-hvm', message: `a ${config.type.toUpperCase()} guest has no hvmloader and no emulated PCI bus: unaffected` }] }],
-    };
+    const note = finding('not-hvm', `a ${config.type.toUpperCase()} guest has no hvmloader and no emulated PCI bus: unaffected`);
+    return { guest: config.source, outcome: 'works', cases: [{ xen: '-', deviceModel: 'qemu-xen', toolstack, available: false, fixes: [], ...verdictOf([], [note]) }] };
   }
   const releases = (options.xen ?? DEFAULT_XEN).map((x) => parseRelease(x));
   const models = options.deviceModels ?? (config.deviceModel ? [config.deviceModel] : [...DEVICE_MODELS]);
   const cases: PlanCase[] = [];
-  for (const r of releases) for (const dm of models) cases.push(caseFor(config, devices, r, dm, options.toolstack ?? 'libxl', options.physAddrBits ?? 46, options.rmrrs ?? []));
-  return { guest: config.source, cases };
+  for (const release of releases) {
+    for (const dm of models) cases.push(caseFor({ cfg: config, devices, release, dm, toolstack, physAddrBits: options.physAddrBits ?? DEFAULT_PHYS_ADDR_BITS, rmrrs: options.rmrrs ?? [] }));
+  }
+  return { guest: config.source, outcome: worstOutcome(cases.map((c) => c.outcome)), cases };
 }

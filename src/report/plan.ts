@@ -7,6 +7,8 @@ import { columns, wrap } from './text.js';
 
 const caseName = (c: PlanCase) => `Xen ${c.xen} ${c.deviceModel}`;
 const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' } as const;
+/** The case outcome as the report writes it: works, DEGRADED (why), FAILS (why). */
+export const outcomeText = (c: Pick<PlanCase, 'outcome' | 'reasons'>) => (c.outcome === 'works' ? 'works' : `${c.outcome.toUpperCase()} (${c.reasons.join(', ')})`);
 
 export function planReport(plan: GuestPlan, options: { log?: boolean } = {}): string {
   const out: string[] = [`Guest ${plan.guest}`, ''];
@@ -31,7 +33,8 @@ export function planReport(plan: GuestPlan, options: { log?: boolean } = {}): st
     if (d.outcome === 'relocated') return `${at} relocated ${d.relocatedBars.join(', ')}`;
     return `${at} mapped`;
   };
-  out.push(columns([['DEVICE', ...cases.map(caseName)], ...keys.map((k) => [labels.get(k)!, ...cases.map((c) => cell(c, k))])]));
+  const outcomeRow = ['OUTCOME', ...cases.map((c) => outcomeText(c))];
+  out.push(columns([['DEVICE', ...cases.map(caseName)], ...keys.map((k) => [labels.get(k)!, ...cases.map((c) => cell(c, k))]), outcomeRow]));
   for (const c of cases) {
     out.push('', `${caseName(c)}${c.hvmloader ? ` (hvmloader of ${c.hvmloader})` : ''}`);
     if (c.params && c.result) {
@@ -39,9 +42,14 @@ export function planReport(plan: GuestPlan, options: { log?: boolean } = {}): st
       out.push(`  RAM below 4 GiB to ${c.result.ram.lowMemEnd}${BigInt(c.result.ram.highMemEnd) > 0n ? `, above 4 GiB to ${c.result.ram.highMemEnd}` : ''}; hole ${c.result.lowHole.start}-${c.result.lowHole.end}; allow-memory-relocate ${relocate}${c.params.mmioHoleSize ? `; mmio_hole_size ${c.params.mmioHoleSize}` : ''}; ${c.params.vga} ${c.params.videoramMiB} MiB`);
       if (c.params.reserved.length) out.push(`  reserved (RMRR) in the guest's memory map: ${c.params.reserved.map((r) => `${r.start}+${r.size}`).join(', ')}`);
     }
+    out.push(`  outcome: ${outcomeText(c)}`);
     if (c.findings.length === 0) out.push('  no findings: every device is mapped below 4 GiB');
     for (const f of c.findings) {
       out.push('  ' + wrap(`${SEVERITY[f.severity]} ${f.message}${f.fix ? ` -> fix: ${f.fix}` : ''}`, 108).replace(/\n/g, '\n        '));
+    }
+    if (c.fixes.length) {
+      out.push('  checked by planning again with the change:');
+      for (const f of c.fixes) out.push(`    ${f.change} -> ${f.outcome}${f.remaining.length ? ` (${f.remaining.join(', ')})` : ''}${f.cost ? `; ${f.cost}` : ''}`);
     }
     if (c.result && (options.log ?? true)) {
       out.push('  hvmloader will print:');

@@ -57,7 +57,8 @@ describe('mmio-planner explain', () => {
   it('answers in words first', async () => {
     const r = await run(['explain', join(dir, 'mmio-hole-not-power-of-two.json')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/What fails, and why:\n  - 05:0 bar 10 \(512 MiB\): the BARs add up to/);
+    expect(r.stdout).toMatch(/Outcome: DEGRADED \(device-dropped\)\n  ERROR device 10ee:7028 \(05:0\) gets no space for bar 10 \(512 MiB\)/);
+    expect(r.stdout).toMatch(/Why BARs get no space:\n  - 05:0 bar 10 \(512 MiB\): the BARs add up to/);
     expect(r.stdout).toMatch(/mmio_hole = 1024 places every BAR below 4 GiB; RAM below 4 GiB ends at 0xc0000000, 256 MiB less than now/);
     expect(r.stdout).toMatch(/removing 05:0 lets every other BAR be placed/);
     expect(r.stdout).toMatch(/optimal +\d+ +0 +0 +0xc0000000/);
@@ -66,7 +67,9 @@ describe('mmio-planner explain', () => {
   it('--json gives the same advice for programs', async () => {
     const r = await run(['explain', join(dir, '32bit-bars-do-not-fit.json'), '--json']);
     const a = JSON.parse(r.stdout);
-    expect(a.fails).toBe(true);
+    expect(a.outcome).toBe('degraded'); // three passed-through functions missing, nothing the guest boots from
+    expect(a.fails).toBe(false);
+    expect(a.devices.filter((d: { outcome: string }) => d.outcome === 'dropped')).toHaveLength(3);
     expect(a.drops.map((d: { cause: string }) => d.cause)).toEqual(['hole-too-small', 'hole-too-small', 'hole-too-small']);
     expect(a.fixes.smallestMmioHoleMiB).toBe(1024);
     expect(a.policies.map((p: { policy: string }) => p.policy)).toEqual(['hvmloader', 'seabios', 'ovmf', 'optimal']);
@@ -81,10 +84,12 @@ describe('mmio-planner explain', () => {
       '--xen', '4.19', '--device-model', 'qemu-xen', '--json',
     ]);
     expect(r.code).toBe(0);
-    const [a] = JSON.parse(r.stdout);
+    const { outcome, cases: [a] } = JSON.parse(r.stdout);
+    expect(outcome).toBe('degraded');
     expect(a.name).toMatch(/win10-gpu-nic\.cfg: Xen 4\.19\.0, qemu-xen/);
-    expect(a.advice.fails).toBe(false);
+    expect(a.advice.outcome).toBe('degraded');
     expect(a.advice.fixes.smallestMmioHoleMiB).toBe(512);
+    expect(a.checkedFixes[0]).toMatchObject({ change: 'mmio_hole = 512', outcome: 'works' });
   });
 
   it('refuses a bad bus with exit 2', async () => {

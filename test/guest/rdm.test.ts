@@ -129,8 +129,8 @@ describe('conflicts that remain', () => {
   it('strategy=host alone: 4.15 and 4.16 give the device strict, 4.17 on copy the uninitialised policy', () => {
     const cfg = "rdm = \"strategy=host\"\npci = ['00:02.0']\n";
     expect(plan(cfg, '4.15', [low]).findings.find((f) => f.code === 'rdm-conflict')?.severity).toBe('fatal');
-    const f = plan(cfg, '4.17', [low]).findings.find((x) => x.code === 'rdm-conflict');
-    expect(f?.severity).toBe('error');
+    const f = plan(cfg, '4.17', [low]).findings.find((x) => x.code === 'rdm-conflict-undetermined');
+    expect(f?.severity).toBe('fatal'); // it may stop: judged as the worst
     expect(f?.message).toMatch(/uninitialised: libxl either stops or ignores it/);
   });
 
@@ -143,7 +143,8 @@ describe('conflicts that remain', () => {
   it('a shared RMRR: Xen refuses the assignment unless the device is relaxed', () => {
     const shared: HostRmrr = { start: 0xbf7ec000n, end: 0xbf7fffffn, devices: ['0000:00:02.0', '0000:00:14.0'] };
     const refused = plan("pci = ['00:02.0']\nmemory = 2048\n", '4.19', [shared]);
-    expect(refused.findings.find((f) => f.code === 'rmrr-shared')).toMatchObject({ severity: 'fatal', fix: expect.stringMatching(/rdm_policy=relaxed/) });
+    expect(refused.findings.find((f) => f.code === 'rmrr-shared-refused')).toMatchObject({ severity: 'fatal', fix: expect.stringMatching(/rdm_policy=relaxed/) });
+    expect(refused.outcome).toBe('fails');
     const relaxed = plan("pci = ['00:02.0,rdm_policy=relaxed']\nmemory = 2048\n", '4.19', [shared]);
     expect(relaxed.findings.find((f) => f.code === 'rmrr-shared')?.severity).toBe('warning');
   });
@@ -225,7 +226,7 @@ describe('reading RMRRs', () => {
     // the Haswell xHCI (8086:8c31): one 64 KiB 64-bit BAR
     const xhci = { bdf: '00:14.0', functions: [{ bdf: '00:14.0', vendorId: 0x8086, deviceId: 0x8c31, classCode: 0x0c03, interruptPin: 1, bars: [{ index: 0, type: 'mem64' as const, prefetchable: false, size: 0x10000n }] }] };
     const usb = planGuest(guest("pci = ['00:14.0']\n"), indexDevices([xhci]), { xen: ['4.19'], deviceModels: ['qemu-xen'], rmrrs: astie }).cases[0];
-    expect(usb.findings.find((f) => f.code === 'rmrr-shared')?.message).toMatch(/shared with 0000:00:1d.0, 0000:00:1a.0: Xen refuses/);
+    expect(usb.findings.find((f) => f.code === 'rmrr-shared-refused')?.message).toMatch(/shared with 0000:00:1d.0, 0000:00:1a.0: Xen refuses/);
   });
 
   it('explains that a release build does not print the ranges', () => {

@@ -1,0 +1,82 @@
+// Every consequence this tool reports, by code: what it does to the guest
+// (its effect on the case outcome) and how loudly it is said. This table is
+// the one place a consequence is weighed; plan, explain, advise(), the matrix
+// and the reports all read it, so they cannot tell different stories.
+
+/** A case's outcome, on one ordered scale. */
+export type CaseOutcome = 'works' | 'degraded' | 'fails';
+export const CASE_OUTCOMES: readonly CaseOutcome[] = ['works', 'degraded', 'fails'];
+export const outcomeRank = (o: CaseOutcome): number => CASE_OUTCOMES.indexOf(o);
+export const worse = (a: CaseOutcome, b: CaseOutcome): CaseOutcome => (outcomeRank(a) >= outcomeRank(b) ? a : b);
+
+export type Severity = 'fatal' | 'error' | 'warning' | 'note';
+
+// [effect on the case, severity]. `fails`: the guest does not start, crashes,
+// or loses a device it cannot boot without. `degraded`: it runs, but a device
+// or BAR is missing or needs a driver that copes with 64-bit BARs. `works`:
+// worth knowing, nothing breaks.
+const RULES = {
+  // who refuses to start the guest
+  'dm-unavailable': ['fails', 'fatal'],
+  'toolstack-refuses': ['fails', 'fatal'],
+  'device-model-refuses': ['fails', 'fatal'],
+  'hvmloader-stops': ['fails', 'fatal'],
+  'pod-with-passthrough': ['fails', 'fatal'],
+  'rdm-conflict': ['fails', 'fatal'],
+  'rdm-conflict-undetermined': ['fails', 'fatal'],
+  'rmrr-shared-refused': ['fails', 'fatal'],
+  // what breaks after it starts
+  'ram-relocated-qemu-xen': ['fails', 'fatal'],
+  'ram-relocated-device-model-unknown': ['fails', 'fatal'],
+  'critical-device-dropped': ['fails', 'fatal'],
+  'shared-page': ['fails', 'fatal'],
+  'device-dropped': ['degraded', 'error'],
+  'rdm-conflict-ignored': ['degraded', 'error'],
+  'stdvga-overlap': ['degraded', 'error'],
+  'device-relocated': ['degraded', 'warning'],
+  'address-width': ['degraded', 'warning'],
+  'rdm-hidden': ['degraded', 'warning'],
+  // worth knowing
+  'ram-relocated': ['works', 'note'],
+  'rmrr-shared': ['works', 'warning'],
+  'stdvga-decodes-past': ['works', 'warning'],
+  'mtrr-exhausted': ['works', 'warning'],
+  'ignored-option': ['works', 'warning'],
+  'unknown-nic': ['works', 'warning'],
+  'superpage-misaligned': ['works', 'note'],
+  'rdm-lowmem': ['works', 'note'],
+  'rmrr-unknown': ['works', 'note'],
+  'videoram-unused': ['works', 'note'],
+  'not-modelled': ['works', 'note'],
+  'usbctrl': ['works', 'note'],
+  'dm-old': ['works', 'note'],
+  'not-hvm': ['works', 'note'],
+} as const satisfies Record<string, readonly [CaseOutcome, Severity]>;
+
+export type FindingCode = keyof typeof RULES;
+export const FINDING_CODES = Object.keys(RULES) as FindingCode[];
+
+export interface Finding {
+  severity: Severity;
+  code: FindingCode;
+  message: string;
+  /** What to change, in words a user can act on (an xl.cfg key with its value, a release, a device). */
+  fix?: string;
+}
+
+/** A finding of `code`, with the severity the table gives it. */
+export function finding(code: FindingCode, message: string, fix?: string): Finding {
+  return fix === undefined ? { severity: RULES[code][1], code, message } : { severity: RULES[code][1], code, message, fix };
+}
+
+export const effectOf = (code: FindingCode): CaseOutcome => RULES[code][0];
+
+/** The case outcome the findings add up to, and the codes that made it so. */
+export function outcomeOf(findings: readonly Finding[]): { outcome: CaseOutcome; reasons: FindingCode[] } {
+  let outcome: CaseOutcome = 'works';
+  for (const f of findings) outcome = worse(outcome, effectOf(f.code));
+  const hurting = findings.filter((f) => effectOf(f.code) !== 'works');
+  hurting.sort((a, b) => outcomeRank(effectOf(b.code)) - outcomeRank(effectOf(a.code)));
+  const reasons = [...new Set(hurting.map((f) => f.code))];
+  return { outcome, reasons };
+}
