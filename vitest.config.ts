@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // property tests place thousands of buses; keep one worker per core
     pool: 'forks',
-    testTimeout: 60_000,
+    // generous limits: tests assert behaviour, never speed, and must pass on a busy 2-core machine
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });

@@ -9,19 +9,28 @@ const COLORS: Record<Verdict, string> = {
   regression: '#d62728',
   'still failing': '#7f7f7f',
   improvement: '#2ca02c',
-  'no worse': '#98df8a',
+  'changed, same outcome': '#98df8a',
   unaffected: '#e8eef7',
+  pv: '#ffffff',
 };
 
 const describe = (r: Row) =>
-  `${r.guestType.toUpperCase()}, ${r.toolstack}, ${r.deviceModel}${r.stubdomain ? ' stub domain' : ''}, RAM ${r.ramMiB} MiB, ${r.deviceSet ? `devices ${r.deviceSet} (` : ''}MMIO ${r.mmio32MiB} MiB 32-bit + ${r.mmio64MiB} MiB 64-bit${r.deviceSet ? ')' : ''}${r.mmioHoleMiB ? `, mmio_hole ${r.mmioHoleMiB}` : ''}: ${r.from} -> ${r.to}`;
+  `${r.guestType.toUpperCase()}, ${r.toolstack}, ${r.deviceModel}${r.stubdomain ? ' stub domain' : ''}, RAM ${r.ramMiB} MiB, ${r.deviceSet ? `devices ${r.deviceSet} (` : ''}MMIO ${r.mmio32MiB} MiB 32-bit + ${r.mmio64MiB} MiB 64-bit${r.deviceSet ? ')' : ''}${r.mmioHoleMiB ? `, mmio_hole ${r.mmioHoleMiB}` : ''}: ${side(r.from, r.fromWhy)} -> ${side(r.to, r.toWhy)}`;
+const side = (o: Row['from'], why: Row['fromWhy']) => (why ? `${o} (${why})` : o);
 
 export function summaryLines(m: Matrix): string[] {
   const total = m.rows.length;
-  const lines = [`${total} configurations, hvmloader ${m.from} -> ${m.to}, placed in ${m.seconds.toFixed(m.seconds < 10 ? 2 : 1)} s (${Math.round((total * 2) / m.seconds).toLocaleString('en-US')} placements/s)`];
-  for (const v of VERDICTS) lines.push(`  ${v.padEnd(13)} ${String(m.counts[v]).padStart(7)}  (${((100 * m.counts[v]) / total).toFixed(1)}%)`);
+  const hvm = total - m.counts.pv;
+  const placements = 2 * hvm;
+  const lines = [`${total} configurations, hvmloader ${m.from} -> ${m.to}, ${placements} placements in ${m.seconds.toFixed(m.seconds < 10 ? 2 : 1)} s (${Math.round(placements / m.seconds).toLocaleString('en-US')} placements/s)`];
+  for (const v of VERDICTS) {
+    if (v === 'pv') continue;
+    lines.push(`  ${v.padEnd(21)} ${String(m.counts[v]).padStart(7)}  (${hvm ? ((100 * m.counts[v]) / hvm).toFixed(1) : '0.0'}% of HVM)`);
+  }
+  lines.push(`  ${'PV (no hvmloader)'.padEnd(21)} ${String(m.counts.pv).padStart(7)}`);
+  for (const [why, n] of Object.entries(m.skipped)) lines.push(`  not generated: ${n} (${why})`);
   const regs = smallestRegressions(m);
-  lines.push(regs.length ? 'Regressions (works -> fails), the smallest configuration of each kind:' : 'No configuration goes from working to failing.');
+  lines.push(regs.length ? 'Regressions (the outcome gets worse), the smallest configuration of each kind:' : 'No configuration gets a worse outcome.');
   for (const r of regs) lines.push(`  - ${describe(r)}`);
   return lines;
 }
@@ -44,18 +53,18 @@ export function markdown(m: Matrix): string {
   return out.join('\n') + '\n';
 }
 
-const COLUMNS: (keyof Row)[] = ['deviceSet', 'guestType', 'toolstack', 'deviceModel', 'stubdomain', 'ramMiB', 'mmio32MiB', 'mmio64MiB', 'mmioHoleMiB', 'from', 'to', 'verdict'];
+const COLUMNS: (keyof Row)[] = ['deviceSet', 'guestType', 'toolstack', 'deviceModel', 'stubdomain', 'ramMiB', 'mmio32MiB', 'mmio64MiB', 'mmioHoleMiB', 'from', 'fromWhy', 'to', 'toWhy', 'verdict'];
 
 export function csv(m: Matrix): string {
   return [COLUMNS.join(','), ...m.rows.map((r) => COLUMNS.map((c) => String(r[c] ?? '')).join(','))].join('\n') + '\n';
 }
 
 export function json(m: Matrix): string {
-  return JSON.stringify({ from: m.from, to: m.to, counts: m.counts, seconds: m.seconds, regressions: smallestRegressions(m), rows: m.rows }) + '\n';
+  return JSON.stringify({ from: m.from, to: m.to, counts: m.counts, skipped: m.skipped, seconds: m.seconds, regressions: smallestRegressions(m), rows: m.rows }) + '\n';
 }
 
 // Worst verdict first: a cell shows the worst any of its configurations got.
-const SEVERITY: Verdict[] = ['regression', 'still failing', 'improvement', 'no worse', 'unaffected'];
+const SEVERITY: Verdict[] = ['regression', 'still failing', 'improvement', 'changed, same outcome', 'unaffected', 'pv'];
 
 export interface Cell {
   ram: number;

@@ -1,24 +1,31 @@
 // The risk matrix computed: every configuration of the space placed by the
-// real engine under two versions, an outcome for each, and a verdict for the
-// pair in the 4.3 cover letter's terms.
+// real engine under two versions, judged by the one verdict (src/verdict/)
+// on each side, and a verdict for the pair: regression (the outcome got
+// worse), improvement (better), still failing, changed with the same outcome,
+// unaffected (the same placement). PV guests have no hvmloader and are
+// counted apart; configurations a version cannot run are not generated.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../package-root.js';
-import { trustedBus, type Bus, type Device } from '../bus.js';
+import { DEFAULT_PHYS_ADDR_BITS, trustedBus, type Bus, type Device } from '../bus.js';
+import { badness, type CaseOutcome, type FindingCode } from '../verdict/findings.js';
+import { isCritical } from '../verdict/functions.js';
+import { judgePlacement, verdictOf, type JudgedFunction } from '../verdict/judge.js';
 import { InputError } from '../errors.js';
 import { parseLspci, type HostFunction } from '../guest/lspci.js';
-import { encode, placeMany } from '../place.js';
+import { encode, placeMany, type PlacementSummary } from '../place.js';
 import type { GuestConfig } from '../guest/config.js';
 import { emulatedFunctions } from '../guest/emulated.js';
 import { platformParams } from '../guest/libxl.js';
 import type { Release } from '../guest/releases.js';
-import { VERSIONS, type VersionName } from '../versions.js';
+import type { VersionName } from '../versions.js';
 import type { Space } from './space.js';
 
-export type Outcome = 'pv' | 'unavailable' | 'mapped' | 'relocated' | 'dropped' | 'dropped-critical' | 'crash';
-export type Verdict = 'unaffected' | 'improvement' | 'no worse' | 'regression' | 'still failing';
-export const VERDICTS: readonly Verdict[] = ['regression', 'still failing', 'improvement', 'no worse', 'unaffected'];
+/** A side's outcome: the case outcome, or 'pv' (no hvmloader at all). */
+export type Outcome = CaseOutcome | 'pv';
+export type Verdict = 'regression' | 'still failing' | 'improvement' | 'changed, same outcome' | 'unaffected' | 'pv';
+export const VERDICTS: readonly Verdict[] = ['regression', 'still failing', 'improvement', 'changed, same outcome', 'unaffected', 'pv'];
 
 export interface Config {
   /** The real devices passed through, when the space sweeps device sets. */
@@ -36,6 +43,9 @@ export interface Config {
 export interface Row extends Config {
   from: Outcome;
   to: Outcome;
+  /** The worst finding code behind each side's outcome, if it is not 'works'. */
+  fromWhy: FindingCode | null;
+  toWhy: FindingCode | null;
   verdict: Verdict;
 }
 
@@ -44,6 +54,8 @@ export interface Matrix {
   to: VersionName;
   rows: Row[];
   counts: Record<Verdict, number>;
+  /** Configurations of the space left out because a version cannot run them, by reason. */
+  skipped: Record<string, number>;
   seconds: number;
 }
 
@@ -126,18 +138,30 @@ function guestConfig(c: Config): GuestConfig {
   };
 }
 
-/** The bus of one configuration under one version, and the first passed-through slot. */
-export function configBus(c: Config, version: VersionName): { bus: Bus; firstPassthrough: number } | Outcome {
+/** Why a version cannot run this configuration at all, if it cannot. */
+export function unavailable(c: Config, version: VersionName): string | undefined {
+  if (c.guestType === 'pv') return undefined;
+  const release = LIBXL_OF[version];
+  if (c.toolstack === 'xend' && c.deviceModel === 'qemu-xen') return 'xend drives only qemu-xen-traditional';
+  if (c.toolstack === 'xend' && release.minor >= 5) return 'xend is gone from Xen 4.5'; // 9a6e8bea62 (4.5) removed xend
+  if (c.deviceModel === 'qemu-xen-traditional' && release.minor >= 21) return 'qemu-xen-traditional is gone from Xen 4.21'; // 19ab8356ab
+  return undefined;
+}
+
+/** The bus of one configuration under one version, with the functions the verdict reports on. */
+export function configBus(c: Config, version: VersionName): { bus: Bus; functions: JudgedFunction[] } | 'pv' | { unavailable: string } {
   if (c.guestType === 'pv') return 'pv';
-  if (c.toolstack === 'xend' && c.deviceModel === 'qemu-xen') return 'unavailable'; // xend drives only qemu-traditional
-  if (c.deviceModel === 'qemu-xen-traditional' && version === '4.21') return 'unavailable'; // removed in 4.21
+  const gone = unavailable(c, version);
+  if (gone) return { unavailable: gone };
+  const release = LIBXL_OF[version];
   const cfg = guestConfig(c);
-  const params = platformParams(cfg, c.deviceModel, LIBXL_OF[version], c.toolstack);
-  const layout = emulatedFunctions(cfg, c.deviceModel, LIBXL_OF[version], params.vga, params.videoramMiB);
+  const params = platformParams(cfg, c.deviceModel, release, c.toolstack);
+  const layout = emulatedFunctions(cfg, c.deviceModel, release, params.vga, params.videoramMiB);
   const devices: Device[] = layout.functions.map((f) => ({
     slot: f.slot, function: f.function, vendorId: f.vendorId, deviceId: f.deviceId, classCode: f.classCode, interruptPin: f.interruptPin,
     bars: f.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable ?? false, ...(b.mask !== undefined ? { mask: Number(b.mask) } : { size: b.size }) })),
   }));
+  const labels = new Map(layout.functions.map((f) => [`${f.slot}:${f.function}`, f.label]));
   // passed-through MMIO: 32-bit BARs of up to 256 MiB, 64-bit ones of up to 16 GiB, a few per function
   let slot = layout.nextSlot;
   const add = (sizes: bigint[], type: 'mem32' | 'mem64', perDevice: number) => {
@@ -152,6 +176,7 @@ export function configBus(c: Config, version: VersionName): { bus: Bus; firstPas
   if (c.deviceSet) {
     for (const name of c.deviceSet.split('+')) {
       for (const f of scenarioDevice(name)) {
+        labels.set(`${slot}:0`, f.name ?? name);
         devices.push({
           slot: slot++, function: 0, vendorId: f.vendorId ?? 0, deviceId: f.deviceId ?? 0, classCode: f.classCode ?? 0, interruptPin: f.interruptPin,
           bars: f.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable, size: b.size })),
@@ -166,59 +191,84 @@ export function configBus(c: Config, version: VersionName): { bus: Bus; firstPas
     hvmloader: version,
     lowMemEnd: params.lowMemEnd,
     highMemEnd: params.highMemEnd,
-    physAddrBits: 46,
+    physAddrBits: DEFAULT_PHYS_ADDR_BITS,
     reserved: [],
     devices,
   };
   if (params.allowMemoryRelocate !== undefined) bus.allowMemoryRelocate = params.allowMemoryRelocate;
   if (params.mmioHoleSize !== undefined) bus.mmioHoleSize = params.mmioHoleSize;
-  return { bus: trustedBus(bus), firstPassthrough: layout.nextSlot };
+  const functions: JudgedFunction[] = devices
+    .filter((d) => d.bars.length > 0 || d.slot >= layout.nextSlot)
+    .map((d) => ({ slot: d.slot, function: d.function, label: labels.get(`${d.slot}:${d.function}`) ?? 'passed-through MMIO', passthrough: d.slot >= layout.nextSlot, critical: isCritical(d) }));
+  return { bus: trustedBus(bus), functions };
 }
 
-const RANK: Record<Outcome, number> = { pv: -1, unavailable: 5, mapped: 0, relocated: 1, dropped: 2, 'dropped-critical': 3, crash: 4 };
-const works = (o: Outcome) => o === 'mapped' || o === 'relocated';
+/** One side of a pair: its outcome and the worst finding behind it. */
+export type Side = { outcome: Outcome; why: FindingCode | null };
 
-export function verdict(from: Outcome, to: Outcome, samePlacement: boolean): Verdict {
-  if (from === 'pv' || (from === to && (samePlacement || from === 'unavailable'))) return 'unaffected';
-  if (works(from) && works(to)) return RANK[to] < RANK[from] ? 'improvement' : 'no worse';
-  if (works(from)) return 'regression';
-  if (works(to)) return 'improvement';
-  return RANK[to] < RANK[from] ? 'improvement' : 'still failing';
+export function verdict(from: Side, to: Side, samePlacement: boolean): Verdict {
+  if (from.outcome === 'pv' || to.outcome === 'pv') return 'pv';
+  const a = badness(from.outcome, from.why);
+  const b = badness(to.outcome, to.why);
+  if (b > a) return 'regression';
+  if (b < a) return 'improvement';
+  if (from.outcome === 'fails') return 'still failing';
+  return samePlacement ? 'unaffected' : 'changed, same outcome';
 }
 
 interface Placed {
   outcome: Outcome;
+  why: FindingCode | null;
   fingerprint: string;
 }
 
-function placeAll(list: Config[], version: VersionName, onProgress?: (n: number) => void): Placed[] {
+type Built = ReturnType<typeof configBus>;
+
+const hasSubPage = (bus: Bus, f: JudgedFunction) =>
+  bus.devices.some((d) => d.slot === f.slot && d.function === f.function && d.bars.some((b) => b.type !== 'io' && (b.size ?? 0n) < 0x1000n));
+
+/**
+ * The verdict judgePlacement() would give, read from the engine's summary
+ * without decoding the result, where the summary settles it: nothing dropped
+ * and no passed-through BAR under a page (so no shared page) leaves RAM moved
+ * under qemu-xen (fails), BARs above 4 GiB (degraded) or nothing (works).
+ * Anything else is judged in full. test/matrix.test.ts checks the two agree.
+ */
+export function judgeFromSummary(s: PlacementSummary, c: Config, passthrough: { subPage: boolean }[]): { outcome: CaseOutcome; why: FindingCode | null } | undefined {
+  if (s.unplaced > 0) return undefined;
+  if (s.relocatedBytes > 0n && c.deviceModel === 'qemu-xen') return { outcome: 'fails', why: 'ram-relocated-qemu-xen' };
+  if (passthrough.some((f) => f.subPage)) return undefined;
+  return s.high > 0 ? { outcome: 'degraded', why: 'device-relocated' } : { outcome: 'works', why: null };
+}
+
+function placeAll(list: Config[], built: (c: Config) => Built, onProgress?: (n: number) => void): Placed[] {
   const out: Placed[] = new Array(list.length);
   const BATCH = 4096;
   for (let start = 0; start < list.length; start += BATCH) {
     const slice = list.slice(start, start + BATCH);
-    const built = slice.map((c) => configBus(c, version));
     const buses: Bus[] = [];
-    const where: number[] = [];
-    built.forEach((b, i) => {
-      if (typeof b === 'string') out[start + i] = { outcome: b, fingerprint: b };
+    const where: { i: number; functions: JudgedFunction[] }[] = [];
+    slice.forEach((c, i) => {
+      const b = built(c);
+      if (b === 'pv') out[start + i] = { outcome: 'pv', why: null, fingerprint: 'pv' };
+      else if ('unavailable' in b) throw new Error(`configuration not generated for this version: ${b.unavailable}`);
       else {
-        where.push(i);
+        where.push({ i, functions: b.functions });
         buses.push(b.bus);
       }
     });
     if (buses.length) {
       const placed = placeMany(encode(buses));
-      where.forEach((i, k) => {
+      where.forEach(({ i, functions }, k) => {
         const c = slice[i];
-        const b = built[i] as { firstPassthrough: number };
         const s = placed.summary(k);
-        let outcome: Outcome = s.high > 0 ? 'relocated' : 'mapped';
-        if (s.unplaced > 0) {
-          const critical = placed.result(k).bars.some((bar) => bar.placement === 'unplaced' && bar.slot < b.firstPassthrough);
-          outcome = critical ? 'dropped-critical' : 'dropped';
+        let judged = judgeFromSummary(s, c, functions.filter((f) => f.passthrough).map((f) => ({ subPage: hasSubPage(buses[k], f) })));
+        if (!judged) {
+          const j = judgePlacement(placed.result(k), { deviceModel: c.deviceModel, functions, hvmloader: buses[k].hvmloader });
+          const v = verdictOf(j.devices, j.findings);
+          judged = { outcome: v.outcome, why: v.reasons[0] ?? null };
         }
-        if (s.relocatedBytes > 0n && c.deviceModel === 'qemu-xen') outcome = 'crash';
-        out[start + i] = { outcome, fingerprint: `${outcome}/${s.relocatedBytes}/${s.high}/${s.unplaced}/${s.lowHoleStart}` };
+        out[start + i] = { ...judged, fingerprint: `${judged.outcome}/${s.relocatedBytes}/${s.high}/${s.unplaced}/${s.lowHoleStart}` };
       });
     }
     onProgress?.(Math.min(start + BATCH, list.length));
@@ -229,18 +279,24 @@ function placeAll(list: Config[], version: VersionName, onProgress?: (n: number)
 /** Places every configuration under both versions and judges each pair. */
 export function computeMatrix(space: Space, from: VersionName, to: VersionName, onProgress?: (done: number, total: number) => void): Matrix {
   const t0 = performance.now();
-  const list = [...configs(space)];
+  // configurations a version cannot run (xend after 4.4, traditional from 4.21) are left out, counted by reason
+  const skipped: Record<string, number> = {};
+  const list: Config[] = [];
+  for (const c of configs(space)) {
+    const gone = unavailable(c, from) ?? unavailable(c, to);
+    if (gone) skipped[gone] = (skipped[gone] ?? 0) + 1;
+    else list.push(c);
+  }
   const total = list.length * 2;
-  const a = placeAll(list, from, (n) => onProgress?.(n, total));
-  const b = placeAll(list, to, (n) => onProgress?.(list.length + n, total));
+  const a = placeAll(list, (c) => configBus(c, from), (n) => onProgress?.(n, total));
+  const b = placeAll(list, (c) => configBus(c, to), (n) => onProgress?.(list.length + n, total));
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   const rows: Row[] = list.map((c, i) => {
-    const v = verdict(a[i].outcome, b[i].outcome, a[i].fingerprint === b[i].fingerprint);
+    const v = verdict(a[i], b[i], a[i].fingerprint === b[i].fingerprint);
     counts[v]++;
-    return { ...c, from: a[i].outcome, to: b[i].outcome, verdict: v };
+    return { ...c, from: a[i].outcome, to: b[i].outcome, fromWhy: a[i].why, toWhy: b[i].why, verdict: v };
   });
-  void VERSIONS;
-  return { from, to, rows, counts, seconds: (performance.now() - t0) / 1000 };
+  return { from, to, rows, counts, skipped, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The smallest configuration showing each kind of regression (by RAM, then MMIO). */
@@ -249,7 +305,7 @@ export function smallestRegressions(m: Matrix): Row[] {
   const size = (r: Row) => r.ramMiB * 1e6 + r.mmio32MiB + r.mmio64MiB;
   for (const r of m.rows) {
     if (r.verdict !== 'regression') continue;
-    const key = `${r.toolstack}/${r.deviceModel}/${r.stubdomain}/${r.from}->${r.to}`;
+    const key = `${r.toolstack}/${r.deviceModel}/${r.stubdomain}/${r.from}:${r.fromWhy}->${r.to}:${r.toWhy}`;
     const best = byKind.get(key);
     if (!best || size(r) < size(best)) byKind.set(key, r);
   }

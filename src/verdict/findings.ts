@@ -70,6 +70,17 @@ export function finding(code: FindingCode, message: string, fix?: string): Findi
 }
 
 export const effectOf = (code: FindingCode): CaseOutcome => RULES[code][0];
+export const severityOf = (code: FindingCode): Severity => RULES[code][1];
+const SEVERITIES: readonly Severity[] = ['note', 'warning', 'error', 'fatal'];
+
+/**
+ * How bad a case is, finer than its outcome: the outcome, then the severity
+ * of the worst finding behind it (a dropped device, an error, is worse than a
+ * BAR above 4 GiB, a warning, though both leave the guest degraded).
+ */
+export function badness(outcome: CaseOutcome, worst: FindingCode | null): number {
+  return outcomeRank(outcome) * SEVERITIES.length + (worst ? SEVERITIES.indexOf(severityOf(worst)) : 0);
+}
 
 /** The case outcome the findings add up to, and the codes that made it so. */
 export function outcomeOf(findings: readonly Finding[]): { outcome: CaseOutcome; reasons: FindingCode[] } {

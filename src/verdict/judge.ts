@@ -101,7 +101,7 @@ export function placementFindings(result: PlacementResult, devices: DeviceVerdic
     const what = `hvmloader moves ${humanSize(moved)} of RAM above 4 GiB to grow the hole`;
     if (ctx.deviceModel === 'qemu-xen') out.push(finding('ram-relocated-qemu-xen', `${what}; qemu-xen cannot follow and crashes minutes after boot`));
     else if (ctx.deviceModel === 'qemu-xen-traditional') out.push(finding('ram-relocated', `${what} (qemu-xen-traditional copes)`));
-    else out.push(finding('ram-relocated-device-model-unknown', `${what}: qemu-xen cannot follow and crashes minutes after boot (qemu-xen-traditional copes; say which with "deviceModel" in the bus)`));
+    else out.push(finding('ram-relocated-device-model-unknown', `${what}: qemu-xen cannot follow and crashes minutes after boot (qemu-xen-traditional copes; say which with --device-model, or deviceModel in advise())`));
   }
   for (const d of devices) {
     if (d.outcome === 'dropped') {
