@@ -89,7 +89,7 @@ export function guestFixes(judged: Judged, cfg: GuestConfig, replan: (cfg: Guest
     const mib = holeStartMiB + (judged.params?.videoramMiB ?? 0);
     if (mib < cfg.memoryMiB) {
       const p = replan({ ...cfg, memoryMiB: mib, maxmemMiB: Math.min(cfg.maxmemMiB, mib) });
-      if (better(p.outcome)) out.push({ kind: 'xl.cfg', change: `memory = ${mib}${cfg.maxmemMiB > cfg.memoryMiB ? ` and maxmem = ${mib}` : ''}`, outcome: p.outcome, remaining: p.reasons });
+      if (better(p.outcome)) out.push({ kind: 'xl.cfg', change: `memory = ${mib}${cfg.maxmemMiB > cfg.memoryMiB ? ` and maxmem = ${mib}` : ''}`, outcome: p.outcome, remaining: p.reasons, cost: `${cfg.memoryMiB - mib} MiB less guest RAM` });
     }
   }
 
