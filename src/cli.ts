@@ -28,7 +28,8 @@ function guestOptions(command: Command, prefix: string): void {
     .option('--device-model <models>', `${prefix}qemu-xen, qemu-xen-traditional, or both comma-separated (default: the config's, else both)`)
     .addOption(new Option('--toolstack <name>', `${prefix}the toolstack that starts the guest`).choices(['libxl', 'xend', 'other']).default('libxl'))
     .option('--rmrr <START-END[@BDF]>', `${prefix}a host RMRR (VT-d reserved memory), END inclusive, with the devices in its scope joined by + (repeat per RMRR)`, list, [] as string[])
-    .option('--rmrr-log <file>', `${prefix}read the host's RMRRs from \`xl dmesg\` of a debug Xen booted with iommu=verbose`);
+    .option('--rmrr-log <file>', `${prefix}read the host's RMRRs from \`xl dmesg\` of a debug Xen booted with iommu=verbose`)
+    .option('--phys-addr-bits <bits>', `${prefix}the host CPU's physical address width (\`address sizes\` in /proc/cpuinfo), which hvmloader reads through CPUID; default 36, hvmloader's own fallback`);
 }
 
 // Exit status of plan and explain: 3 when a case's outcome reaches the

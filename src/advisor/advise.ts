@@ -27,7 +27,7 @@ export interface AdviseOptions {
 }
 
 // The findings that are hazards a boot log does not show.
-const HAZARDS: ReadonlySet<FindingCode> = new Set(['shared-page', 'address-width', 'mtrr-exhausted', 'superpage-misaligned']);
+const HAZARDS: ReadonlySet<FindingCode> = new Set(['shared-page', 'address-width', 'address-width-pae', 'mtrr-exhausted', 'superpage-misaligned']);
 
 export interface Advice {
   hvmloader: string;
@@ -86,7 +86,7 @@ export function advise(input: BusInput | Bus, options: AdviseOptions = {}): Advi
       relocateHigh: fixes.relocateHigh ? { placesAll: fixes.relocateHigh.placesAll, ramBelow4G: hex(fixes.relocateHigh.ramBelow4G) } : null,
       removable: fixes.removable,
     },
-    hazards: verdict.findings.filter((f) => HAZARDS.has(f.code)).map((f) => ({ kind: f.code as Hazard['kind'], message: f.message })),
+    hazards: verdict.findings.filter((f) => HAZARDS.has(f.code)).map((f) => ({ kind: (f.code === 'address-width-pae' ? 'address-width' : f.code) as Hazard['kind'], message: f.message })),
     policies: policies.map((p) => ({
       policy: p.policy,
       mapped: new Set(p.mapped.map(fn)).size,

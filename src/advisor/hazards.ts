@@ -13,6 +13,8 @@ export interface Hazard {
   kind: HazardKind;
   message: string;
   bars: PlacedBar[];
+  /** For address-width: the width the BARs end beyond. */
+  bits?: number;
 }
 
 const PAGE = 0x1000n;
@@ -53,12 +55,12 @@ export const ADDRESS_LIMITS = [
 ] as const;
 
 /** The 64-bit window ending beyond what the guest (or old kernels) can address. */
-export function addressWidth(result: PlacementResult, guestBits?: number): Hazard[] {
+export function addressWidth(result: PlacementResult, guestBits?: number, limitsToCheck: readonly { bits: number; who: string }[] = ADDRESS_LIMITS): Hazard[] {
   if (!result.highWindow) return [];
   const high = result.bars.filter((b) => b.placement === 'high');
   const end = high.reduce((m, b) => (BigInt(b.address!) + BigInt(b.size) > m ? BigInt(b.address!) + BigInt(b.size) : m), 0n);
   if (end === 0n) return [];
-  const limits = guestBits ? [{ bits: guestBits, who: 'this guest' }] : ADDRESS_LIMITS;
+  const limits = guestBits ? [{ bits: guestBits, who: 'this guest' }] : limitsToCheck;
   const out: Hazard[] = [];
   for (const l of limits) {
     const limit = 1n << BigInt(l.bits);
@@ -66,6 +68,7 @@ export function addressWidth(result: PlacementResult, guestBits?: number): Hazar
     const beyond = high.filter((b) => BigInt(b.address!) + BigInt(b.size) > limit);
     out.push({
       kind: 'address-width',
+      bits: l.bits,
       bars: beyond,
       message: `the 64-bit BARs end at ${hex(end)}, beyond ${l.bits} address bits (${hex(limit)}) that ${l.who} can reach: ${beyond.map(name).join(', ')}`,
     });

@@ -23,6 +23,7 @@ export interface PlanFlags {
   json?: boolean;
   svg?: string;
   log?: boolean;
+  physAddrBits?: string;
 }
 
 /** A host device description: lspci -vv text, a sysfs resource file, or JSON BARs. */
@@ -60,7 +61,7 @@ export function makePlan(file: string, flags: PlanFlags, io: Io, text = readInpu
   const toolstack = flags.toolstack as Toolstack | undefined;
   const rmrrs: HostRmrr[] = (flags.rmrr ?? []).map((spec) => parseRmrrSpec(spec));
   if (flags.rmrrLog) rmrrs.push(...parseXenDmesgRmrrs(readInput(flags.rmrrLog, io), flags.rmrrLog));
-  return planGuest(config, devices, { xen, deviceModels, toolstack, rmrrs });
+  return planGuest(config, devices, { xen, deviceModels, toolstack, rmrrs, physAddrBits: parsePhysAddrBits(flags.physAddrBits) });
 }
 
 /** Prints the plan; returns its worst case outcome, for the exit status. */
@@ -80,6 +81,13 @@ export function runPlan(file: string, flags: PlanFlags, io: Io): CaseOutcome {
   if (flags.json) io.out(JSON.stringify(plan, null, 2) + '\n');
   else io.out(planReport(plan, { log: flags.log ?? true }));
   return plan.outcome;
+}
+
+function parsePhysAddrBits(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const bits = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(bits >= 32 && bits <= 52)) throw new InputError([{ path: '--phys-addr-bits', message: `${JSON.stringify(value)}: a physical address width is a whole number of bits from 32 to 52 (see \`address sizes\` in /proc/cpuinfo)` }]);
+  return bits;
 }
 
 function parseDeviceModels(value: string): DeviceModel[] {

@@ -161,6 +161,8 @@ interface CaseInput {
   dm: DeviceModel;
   toolstack: Toolstack;
   physAddrBits: number;
+  /** Whether the user gave the width, or the default is assumed. */
+  physAddrBitsGiven: boolean;
   rmrrs: HostRmrr[];
 }
 
@@ -260,10 +262,14 @@ function judgedCase(c: CaseInput): PlanCase {
     const index = b.index === 'rom' ? 6 : b.index;
     return f ? c.devices.get(f.hostBdf)?.bars.find((x) => x.index === index)?.hostAddress : undefined;
   };
-  const judged = judgePlacement(result, { deviceModel: c.dm, functions: judgedFunctions(layout.functions), hvmloader: profile.hvmloader, hostAddress });
+  const judged = judgePlacement(result, { deviceModel: c.dm, functions: judgedFunctions(layout.functions), hvmloader: profile.hvmloader, hostAddress, hap: c.cfg.hap });
   const relocation = relocationFix(c.cfg, c.release, c.toolstack);
   for (const f of judged.findings) if (f.code === 'ram-relocated-qemu-xen' && relocation) f.fix = relocation;
   findings.push(...judged.findings, ...traditionalStdVga(c.dm, layout.params, layout.emulated, result));
+  // above 4 GiB the width decides what fits; say when it was assumed
+  if (!c.physAddrBitsGiven && result.bars.some((b) => b.placement === 'high' || (b.placement === 'unplaced' && b.type === 'mem64'))) {
+    findings.push(finding('phys-addr-bits-assumed', `64-bit BARs were placed for ${c.physAddrBits} physical address bits, hvmloader's fallback; the guest sees the host CPU's width`, 'pass --phys-addr-bits with the host\'s (`address sizes` in /proc/cpuinfo)'));
+  }
 
   return {
     ...base,
@@ -318,7 +324,7 @@ export function planGuest(config: GuestConfig, devices: Map<string, HostFunction
   const models = options.deviceModels ?? (config.deviceModel ? [config.deviceModel] : [...DEVICE_MODELS]);
   const cases: PlanCase[] = [];
   for (const release of releases) {
-    for (const dm of models) cases.push(caseFor({ cfg: config, devices, release, dm, toolstack, physAddrBits: options.physAddrBits ?? DEFAULT_PHYS_ADDR_BITS, rmrrs: options.rmrrs ?? [] }));
+    for (const dm of models) cases.push(caseFor({ cfg: config, devices, release, dm, toolstack, physAddrBits: options.physAddrBits ?? DEFAULT_PHYS_ADDR_BITS, physAddrBitsGiven: options.physAddrBits !== undefined, rmrrs: options.rmrrs ?? [] }));
   }
   return { guest: config.source, outcome: worstOutcome(cases.map((c) => c.outcome)), cases };
 }

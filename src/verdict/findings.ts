@@ -41,6 +41,7 @@ const RULES = {
   'rmrr-shared': ['works', 'warning'],
   'stdvga-decodes-past': ['works', 'warning'],
   'mtrr-exhausted': ['works', 'warning'],
+  'address-width-pae': ['works', 'note'],
   'ignored-option': ['works', 'warning'],
   'unknown-nic': ['works', 'warning'],
   'superpage-misaligned': ['works', 'note'],
@@ -50,6 +51,7 @@ const RULES = {
   'not-modelled': ['works', 'note'],
   'usbctrl': ['works', 'note'],
   'dm-old': ['works', 'note'],
+  'phys-addr-bits-assumed': ['works', 'note'],
   'not-hvm': ['works', 'note'],
 } as const satisfies Record<string, readonly [CaseOutcome, Severity]>;
 

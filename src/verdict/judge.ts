@@ -6,7 +6,7 @@
 
 import type { PlacedBar, PlacementResult } from '../contract.js';
 import { humanSize } from '../hex.js';
-import { addressWidth, mtrrExhaustion, sharedPages, superpageAlignment } from '../advisor/hazards.js';
+import { ADDRESS_LIMITS, addressWidth, mtrrExhaustion, sharedPages, superpageAlignment } from '../advisor/hazards.js';
 import type { VersionName } from '../versions.js';
 import { finding, outcomeOf, type CaseOutcome, type Finding, type FindingCode } from './findings.js';
 
@@ -47,6 +47,8 @@ export interface PlacementContext {
   hostAddress?: (b: PlacedBar) => bigint | undefined;
   /** The guest's own address width, when known; else the common limits are checked. */
   guestAddressBits?: number;
+  /** Whether the guest uses hardware-assisted paging (xl's hap, on by default); unknown for a bare bus. */
+  hap?: boolean;
 }
 
 export interface Verdict {
@@ -119,8 +121,11 @@ export function placementFindings(result: PlacementResult, devices: DeviceVerdic
   for (const h of sharedPages(result, (b) => passthrough.has(functionName(b)))) {
     out.push(finding('shared-page', h.message, 'give the devices guest slots whose BARs do not share a page, or pass one of them through to another guest'));
   }
-  for (const h of addressWidth(result, ctx.guestAddressBits)) {
-    out.push(finding('address-width', h.message, 'keep the BAR below the limit: a smaller device, or less RAM above 4 GiB'));
+  // shadow paging's limit applies only without HAP; a 32-bit PAE kernel's only to such guests, which a plan cannot tell
+  const limits = ADDRESS_LIMITS.filter((l) => l.bits !== 44 || ctx.hap === false);
+  for (const h of addressWidth(result, ctx.guestAddressBits, limits)) {
+    if (h.bits === 36 && !ctx.guestAddressBits) out.push(finding('address-width-pae', h.message, 'a 64-bit guest kernel reaches it; a 32-bit one needs the BAR below 64 GiB'));
+    else out.push(finding('address-width', h.message, 'keep the BAR below the limit: a smaller device, or less RAM above 4 GiB'));
   }
   for (const h of mtrrExhaustion(result, ctx.hvmloader)) out.push(finding('mtrr-exhausted', h.message, 'use an mmio_hole that is a power of two'));
   if (ctx.hostAddress) for (const h of superpageAlignment(result, ctx.hostAddress)) out.push(finding('superpage-misaligned', h.message));
