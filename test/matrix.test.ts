@@ -9,6 +9,9 @@ import { busToInput, parseBus, place } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
 import { computeMatrix, configBus, configs, judgeFromSummary, verdict, type Matrix, type Row } from '../src/matrix/run.js';
 import { placeMany } from '../src/place.js';
+import { readGuest } from '../src/guest/config.js';
+import { indexDevices, planGuest } from '../src/guest/plan.js';
+import { planCommand, reproduction } from '../src/matrix/reproduce.js';
 import { judgePlacement, verdictOf } from '../src/verdict/judge.js';
 import { DEFAULT_SPACE, makeSpace, spaceSize } from '../src/matrix/space.js';
 
@@ -159,6 +162,30 @@ describe('verdicts', () => {
   });
 });
 
+describe('a configuration reproduced by plan', () => {
+  it('plans to the outcome the matrix gave it, for every verdict the 4.3 -> 4.19 matrix has', async () => {
+    const space = makeSpace({ guestType: ['hvm'], toolstack: ['libxl', 'other'], ramMiB: [2048, 3584, 8192], mmio32MiB: [0, 512, 3072], mmio64MiB: [0, 1024, 16384], mmioHoleMiB: [0, 1024] });
+    const matrix = computeMatrix(space, '4.3', '4.19');
+    const seen = new Set<string>();
+    for (const r of matrix.rows) {
+      const key = `${r.verdict} ${r.from} ${r.to}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const rep = reproduction(r, '4.19')!;
+      const cfg = readGuest(rep.config, 'matrix.cfg');
+      // the JSON the command passes with --pci, read as plan reads JSON BARs
+      const devices = indexDevices(rep.pci.map((p) => {
+        const d = parseBus({ lowMemEnd: '0x100000', devices: [JSON.parse(JSON.stringify(p.device))] }).devices[0];
+        return { bdf: p.bdf, functions: [{ bdf: p.bdf, vendorId: d.vendorId, deviceId: d.deviceId, classCode: d.classCode, interruptPin: d.interruptPin, bars: d.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable, size: b.size ?? 0n })) }] };
+      }));
+      const plan = planGuest(cfg, devices, { xen: ['4.3', '4.19'], deviceModels: [r.deviceModel], toolstack: r.toolstack });
+      expect(plan.cases.map((c) => c.outcome), key).toEqual([r.from, r.to]);
+      expect(planCommand(rep, ['4.3.0', '4.19.0'])).toMatch(/^npx mmio-planner plan <\(printf '%s\\n' 'type = "hvm"' 'memory = \d+'.* --xen 4\.3\.0,4\.19\.0 --device-model qemu-xen/);
+    }
+    expect(seen.size).toBeGreaterThan(4);
+  });
+});
+
 describe('mmio-planner matrix', () => {
   const run = runCli;
   const dir = mkdtempSync(join(tmpdir(), 'matrix-'));
@@ -240,6 +267,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('HTML report in Chromi
       const tip = await page.locator('#tip').textContent();
       expect(tip).toBe(await cell.getAttribute('data-detail'));
       expect(tip).toMatch(/^RAM \d+ MiB, MMIO .* MiB: (regression|still failing|improvement|changed, same outcome|unaffected) \d+/);
+      // a click lists the cell's configurations, each with the plan command that reproduces it
+      await cell.click();
+      await expect.poll(() => page.locator('#configs-list li').count()).toBeGreaterThan(0);
+      expect(await page.locator('#configs-list li').first().textContent()).toMatch(/^(regression|still failing|improvement|changed, same outcome|unaffected): HVM, libxl, /);
+      expect(await page.locator('#configs-list li pre').first().textContent()).toMatch(/^npx mmio-planner plan <\(printf .* --xen 4\.3\.0 --device-model/);
     } finally {
       await browser.close();
     }

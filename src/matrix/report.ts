@@ -3,6 +3,7 @@
 // toolstack, hover details per cell, a legend; no network).
 
 import { escapeXml } from '../report/svg.js';
+import { planCommand, planRelease, reproduction } from './reproduce.js';
 import { smallestRegressions, VERDICTS, type Matrix, type Row, type Verdict } from './run.js';
 
 const COLORS: Record<Verdict, string> = {
@@ -71,6 +72,7 @@ export interface Cell {
   mmio: number;
   counts: Record<Verdict, number>;
   worst: Verdict;
+  rows: Row[];
 }
 
 // MMIO need in bands, so a panel stays readable: 0, up to 256 MiB, ... above 16 GiB
@@ -96,17 +98,32 @@ export function panels(m: Matrix): { name: string; rams: number[]; mmios: number
       const mmio = mmioBand(r.mmio32MiB + r.mmio64MiB);
       const key = `${r.ramMiB}/${mmio}`;
       let cell = cellMap.get(key);
-      if (!cell) cellMap.set(key, (cell = { ram: r.ramMiB, mmio, counts: Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>, worst: 'unaffected' }));
+      if (!cell) cellMap.set(key, (cell = { ram: r.ramMiB, mmio, counts: Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>, worst: 'unaffected', rows: [] }));
       cell.counts[r.verdict]++;
+      cell.rows.push(r);
       if (SEVERITY.indexOf(r.verdict) < SEVERITY.indexOf(cell.worst)) cell.worst = r.verdict;
     }
     return { name, rams, mmios, cells: [...cellMap.values()] };
   });
 }
 
+// A cell lists, on click, its worst configurations with the plan command that reproduces each.
+const LISTED = 12;
+function cellListing(m: Matrix, c: Cell): { text: string; command: string | null }[] {
+  const releases = [planRelease(m.from), planRelease(m.to)].filter((r): r is string => r !== undefined);
+  return [...c.rows]
+    .sort((a, b) => SEVERITY.indexOf(a.verdict) - SEVERITY.indexOf(b.verdict))
+    .slice(0, LISTED)
+    .map((r) => {
+      const rep = releases.length ? reproduction(r, m.to) : undefined;
+      return { text: `${r.verdict}: ${describe(r)}`, command: rep ? planCommand(rep, [...new Set(releases)]) : null };
+    });
+}
+
 export function html(m: Matrix): string {
   const CELL = 22;
   const parts: string[] = [];
+  const listings: { text: string; command: string | null }[][] = [];
   for (const p of panels(m)) {
     const w = 70 + p.rams.length * CELL;
     const h = 40 + p.mmios.length * CELL + 60;
@@ -115,7 +132,8 @@ export function html(m: Matrix): string {
         const x = 70 + p.rams.indexOf(c.ram) * CELL;
         const y = 30 + (p.mmios.length - 1 - p.mmios.indexOf(c.mmio)) * CELL;
         const detail = `RAM ${c.ram} MiB, MMIO ${bandLabel(c.mmio)} MiB: ${VERDICTS.filter((v) => c.counts[v]).map((v) => `${v} ${c.counts[v]}`).join(', ')}`;
-        return `<rect class="cell" x="${x}" y="${y}" width="${CELL - 2}" height="${CELL - 2}" fill="${COLORS[c.worst]}" data-verdict="${c.worst}" data-detail="${escapeXml(detail)}"><title>${escapeXml(detail)}</title></rect>`;
+        listings.push(cellListing(m, c));
+        return `<rect class="cell" x="${x}" y="${y}" width="${CELL - 2}" height="${CELL - 2}" fill="${COLORS[c.worst]}" data-verdict="${c.worst}" data-list="${listings.length - 1}" data-total="${c.rows.length}" data-detail="${escapeXml(detail)}" tabindex="0"><title>${escapeXml(detail)}</title></rect>`;
       })
       .join('');
     const xLabels = p.rams.map((r, i) => `<text x="${70 + i * CELL + CELL / 2}" y="${30 + p.mmios.length * CELL + 12}" class="ax" transform="rotate(60 ${70 + i * CELL + CELL / 2} ${30 + p.mmios.length * CELL + 12})">${r}</text>`).join('');
@@ -139,14 +157,33 @@ figcaption{font-weight:600;margin-bottom:4px}
 <h1>Risk matrix: hvmloader ${m.from} &rarr; ${m.to}</h1>
 <pre id="summary">${summary}</pre>
 <p id="legend">${legend}</p>
-<p>Each panel: guest RAM (MiB, across) by passed-through MMIO (MiB, up), for one device model and toolstack; a cell shows the worst verdict among its configurations (32/64-bit split, stub domain, mmio_hole). Hover a cell for the counts.</p>
+<p>Each panel: guest RAM (MiB, across) by passed-through MMIO (MiB, up), for one device model and toolstack; a cell shows the worst verdict among its configurations (32/64-bit split, stub domain, mmio_hole). Hover a cell for the counts; click it (or press Enter on it) for its configurations, worst first, each with the <code>plan</code> command that reproduces it.</p>
 ${parts.join('\n')}
+<section id="configs" hidden><h2 id="configs-title"></h2><ol id="configs-list"></ol></section>
+<script type="application/json" id="listings">${JSON.stringify(listings).replace(/</g, '\\u003c')}</script>
 <div id="tip"></div>
 <script>
 const tip = document.getElementById('tip');
+const listings = JSON.parse(document.getElementById('listings').textContent);
 document.querySelectorAll('.cell').forEach((c) => {
   c.addEventListener('mousemove', (e) => { tip.textContent = c.dataset.detail; tip.style.display = 'block'; tip.style.left = (e.clientX + 12) + 'px'; tip.style.top = (e.clientY + 12) + 'px'; });
   c.addEventListener('mouseleave', () => { tip.style.display = 'none'; });
+  const open = () => {
+    const list = listings[Number(c.dataset.list)];
+    const section = document.getElementById('configs');
+    document.getElementById('configs-title').textContent = c.dataset.detail + (Number(c.dataset.total) > list.length ? ' (the ' + list.length + ' worst of ' + c.dataset.total + ')' : '');
+    const ol = document.getElementById('configs-list');
+    ol.replaceChildren(...list.map((x) => {
+      const li = document.createElement('li');
+      li.textContent = x.text;
+      if (x.command) { const pre = document.createElement('pre'); pre.textContent = x.command; li.append(pre); }
+      return li;
+    }));
+    section.hidden = false;
+    section.scrollIntoView({ block: 'nearest' });
+  };
+  c.addEventListener('click', open);
+  c.addEventListener('keydown', (e) => { if (e.key === 'Enter') open(); });
 });
 </script>
 </body></html>
