@@ -5,6 +5,7 @@
 // Each command lives in src/cli/.
 
 import { Command, CommanderError, Option } from 'commander';
+import { runBudget, type BudgetFlags } from './cli/budget.js';
 import { runExplain, type ExplainFlags } from './cli/explain.js';
 import { processIo, type Io } from './cli/io.js';
 import { runMatrix, type MatrixFlags } from './cli/matrix.js';
@@ -92,6 +93,20 @@ function program(io: Io, status: { code: number }): Command {
     .action((file: string, flags: PlanFlags & { failOn: FailOn }) => {
       status.code = exitFor(runPlan(file, flags, io), flags.failOn);
     });
+
+  cmd
+    .command('budget')
+    .description('the memory budget of a guest: max_pages, the claim, PoD and balloon targets, paging pool, IOMMU, stub domain, xl\'s free-memory check and the room for option ROMs, per release')
+    .argument('<guest>', 'xl.cfg, guest.json or guest.yaml (- reads stdin)')
+    .option('--xen <releases>', 'Xen releases, comma-separated (default 4.19)')
+    .option('--device-model <models>', 'qemu-xen, qemu-xen-traditional, or both comma-separated (default: the config\'s, else both)')
+    .option('--host-free <MiB>', "the host's free memory as libxl reads it (xl info: free_memory + outstanding_claims)")
+    .option('--claims <MiB>', "memory other domains have claimed and not yet populated (xl info: outstanding_claims)")
+    .option('--claim-mode <on|off>', "xl.conf claim_mode (default: the release's xl default, on from 4.4)")
+    .option('--pv32', 'the PV guest runs a 32-bit kernel')
+    .option('--json', 'print the budget as JSON')
+    .exitOverride()
+    .action((file: string, flags: BudgetFlags) => runBudget(file, flags, io));
 
   cmd
     .command('matrix')

@@ -82,7 +82,7 @@ export function runPlan(file: string, flags: PlanFlags, io: Io): CaseOutcome {
   return plan.outcome;
 }
 
-function parseDeviceModels(value: string): DeviceModel[] {
+export function parseDeviceModels(value: string): DeviceModel[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = names.filter((n) => !(DEVICE_MODELS as readonly string[]).includes(n));
   if (bad.length || names.length === 0) {
