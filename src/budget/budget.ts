@@ -157,7 +157,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     findings.push({
       severity: 'warning',
       code: 'need-memory',
-      message: `xl's pre-check wants ${needMemoryKiB / MIB} MiB free and the host has ${o.hostFreeMiB} MiB: with autoballoon xl shrinks dom0 by ${Math.ceil(needMemoryKiB / MIB - o.hostFreeMiB)} MiB (30 s of credit) and otherwise stops with "failed to free memory for the domain"; without autoballoon xl does not check and the build fails later`,
+      message: `xl's pre-check wants ${needMemoryKiB / MIB} MiB free and the host has ${o.hostFreeMiB} MiB: with autoballoon xl asks dom0 for ${Math.ceil(needMemoryKiB / MIB - o.hostFreeMiB)} MiB (waiting 30 s at most) and stops with "failed to free memory for the domain" if it does not get them; without autoballoon xl does not check at all`,
       fix: `free ${Math.ceil(needMemoryKiB / MIB - o.hostFreeMiB)} MiB on the host (xl mem-set 0 ...), or lower memory`,
     });
   }

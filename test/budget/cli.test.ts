@@ -1,5 +1,5 @@
 // mmio-planner budget through the CLI: the report, --json, and bad input.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,4 +51,17 @@ describe('mmio-planner budget', () => {
       expect(r.stderr).toMatch(message);
     });
   }
+});
+
+describe('the README budget example', () => {
+  it('is what the command prints', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const command = '$ npx mmio-planner budget scenarios/guests/win10-gpu-nic.cfg --xen 4.13,4.19 --host-free 8200\n';
+    const start = readme.indexOf(command);
+    expect(start).toBeGreaterThan(0);
+    const shown = readme.slice(start + command.length, readme.indexOf('```', start));
+    const root = new URL('../../', import.meta.url).pathname;
+    const r = await runCli(['budget', join(root, 'scenarios/guests/win10-gpu-nic.cfg'), '--xen', '4.13,4.19', '--host-free', '8200']);
+    expect(r.stdout.replaceAll(root, '')).toBe(shown);
+  });
 });
