@@ -1,7 +1,9 @@
 // The budget report: one column per Xen release and device model with the
 // figures, then each case's findings and what xl's pre-check leaves out.
 
-import type { BudgetCase, GuestBudget } from '../budget/budget.js';
+import { budget, type BudgetCase, type GuestBudget } from '../budget/budget.js';
+import { InputError } from '../errors.js';
+import type { DeviceModel, GuestConfig } from '../guest/config.js';
 import { columns, wrap } from './text.js';
 
 const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' } as const;
@@ -43,4 +45,18 @@ export function budgetSection(b: GuestBudget): string {
     for (const f of c.findings) if (f.severity !== 'note') out.push('  ' + wrap(`${caseName(c)}: ${SEVERITY[f.severity]} ${f.message}`, 108).replace(/\n/g, '\n        '));
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * The budget section `plan` appends to its text report: the guest's budget
+ * for the plan's releases and device models. A memory the release cannot
+ * build is shown as a line here; it does not stop the plan.
+ */
+export function planBudgetSection(config: GuestConfig, xen: string[] | undefined, deviceModels: DeviceModel[] | undefined): string {
+  try {
+    return budgetSection(budget(config, { xen, deviceModels }));
+  } catch (e) {
+    if (e instanceof InputError) return `\nMemory budget: ${e.message}\n`;
+    throw e;
+  }
 }

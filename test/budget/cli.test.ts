@@ -65,3 +65,22 @@ describe('the README budget example', () => {
     expect(r.stdout.replaceAll(root, '')).toBe(shown);
   });
 });
+
+describe('the budget section of plan', () => {
+  it('follows the plan report, for the plan\'s releases, with the findings that matter', async () => {
+    const cfg = file('nics.cfg', 'type = "hvm"\nmemory = 2048\nvga = "stdvga"\ndevice_model_version = "qemu-xen"\nvif = [ "model=e1000", "model=e1000", "model=e1000", "model=e1000", "model=e1000" ]\n');
+    const r = await runCli(['plan', cfg, '--xen', '4.17,4.19']);
+    expect(r.code).toBe(0);
+    const section = r.stdout.slice(r.stdout.indexOf('Memory budget'));
+    expect(section).toMatch(/Xen 4\.17\.0 qemu-xen +Xen 4\.19\.0 qemu-xen/);
+    expect(section).toMatch(/ROM slack \/ need +1088 \/ ~1344 KiB SHORT/);
+    expect(section).toMatch(/Xen 4\.19\.0 qemu-xen: ERROR qemu-xen populates about 1344 KiB/);
+    expect(r.stdout.indexOf('Memory budget')).toBeGreaterThan(r.stdout.indexOf('hvmloader will print'));
+  });
+  it('shows a memory the release cannot build as a line, without stopping the plan', async () => {
+    const cfg = file('huge-plan.cfg', 'memory = 16777215\n');
+    const r = await runCli(['plan', cfg, '--xen', '4.5']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Memory budget: .*16777215 MiB is more than Xen 4\.5\.0 can build/);
+  });
+});
