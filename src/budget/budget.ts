@@ -13,6 +13,7 @@ import { parseRelease, type Release } from '../guest/releases.js';
 import { limitFindings, memoryCeilingMiB } from './limits.js';
 import { romNeed, romSlackKiB, type RomNeed } from './roms.js';
 import * as R from './rules.js';
+import { xapiFootprintMiB } from './xapi.js';
 
 export type ClaimModeOption = 'on' | 'off';
 
@@ -70,6 +71,8 @@ export interface BudgetCase {
   romSlackKiB: number | null;
   romNeedKiB: RomNeed | null;
   videoramMiB: number;
+  /** What XAPI would want free for the same guest (its own memory model), for comparison; null for PVH. */
+  xapiFootprintMiB: number | null;
   findings: Finding[];
 }
 
@@ -121,6 +124,11 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     if (video.refusal) findings.push({ severity: 'fatal', code: 'toolstack-refuses', message: video.refusal });
   }
   const videoKiB = videoramMiB * MIB;
+  // libxl gives an HVM guest memory less videoram and checks neither (RELEASE-4.19.0 libxl_create.c):
+  // the builder would be handed a negative size
+  if (videoKiB >= targetKiB) {
+    throw new InputError([{ path: `${cfg.source} memory`, message: `${cfg.memoryMiB} MiB leaves nothing once ${dm} takes videoram = ${videoramMiB} MiB out of it; memory must be above videoram` }]);
+  }
 
   const available = !(type === 'hvm' && dm === 'qemu-xen-traditional' && R.has(r, 'noTraditional'));
   if (!available) findings.push({ severity: 'fatal', code: 'dm-unavailable', message: `Xen ${r.text} has no qemu-xen-traditional (removed in 4.21)`, fix: 'use device_model_version = "qemu-xen"' });
@@ -227,6 +235,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     romSlackKiB: slack,
     romNeedKiB: need,
     videoramMiB,
+    xapiFootprintMiB: xapiFootprintMiB(cfg, type),
     findings,
   };
 }

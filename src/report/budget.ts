@@ -22,6 +22,7 @@ export function budgetRows(cases: BudgetCase[]): string[][] {
     row('IOMMU', (c) => `${c.iommuKiB} KiB`),
     row('stub domain', (c) => (c.stubdomKiB ? mib(c.stubdomKiB) : '-')),
     row("xl's pre-check", (c) => mib(c.needMemoryKiB)),
+    row('XAPI footprint', (c) => (c.xapiFootprintMiB === null ? '-' : `${c.xapiFootprintMiB} MiB`)),
     row('ROM slack / need', (c) => (c.romSlackKiB === null || !c.romNeedKiB ? '-' : `${c.romSlackKiB} / ~${c.romNeedKiB.kib} KiB${c.romNeedKiB.kib > c.romSlackKiB ? ' SHORT' : ''}`)),
   ];
 }

@@ -234,6 +234,9 @@ describe('limits', () => {
     expect(clamped.findings.find((f) => f.code === 'max-pages-clamped')!.message).toMatch(/257 pages less/);
     expect(() => run('memory = 16777216\n', { xen: ['4.6'] })).toThrow(/PV guest \(at most 16777215 MiB/);
   });
+  it('refuses a memory that videoram uses up', () => {
+    expect(() => run('builder = "hvm"\nmemory = 8\ndevice_model_version = "qemu-xen"\n', { xen: ['4.19'] })).toThrow(/g\.cfg memory: 8 MiB leaves nothing once qemu-xen takes videoram = 8 MiB/);
+  });
   it('refuses options it cannot use, naming them', () => {
     expect(() => run(HVM, { hostFreeMiB: -1 })).toThrow(/--host-free: -1 is not a whole, non-negative number/);
     expect(() => run(HVM, { claimMode: 'maybe' as never })).toThrow(/--claim-mode: "maybe" is not a claim mode/);
@@ -243,5 +246,17 @@ describe('limits', () => {
     expect(codes(one(cfg, { xen: ['4.6'] }))).toContain('maxvcpus-below-vcpus');
     expect(codes(one(cfg, { xen: ['4.5'] }))).not.toContain('maxvcpus-below-vcpus');
     expect(one(cfg, { xen: ['4.5'] }).shadowKiB).toBe(4 * (256 + 4096)); // maxvcpus wins: 1 vCPU
+  });
+});
+
+describe('XAPI comparison', () => {
+  it('is the target plus XAPI\'s overhead (memory.ml at 02c6ed1a7e40)', () => {
+    // HVM 2048 MiB, 2 vCPUs: ceil((512 + 4096) / 256) = 18 MiB of shadow + 1 + 1 -> 2068
+    expect(one(HVM, { xen: ['4.19'] }).xapiFootprintMiB).toBe(2068);
+    // Linux PV 4096 MiB, 2 vCPUs: ceil((512 + 8192) / 256) = 34 + 0 + 1 -> 4131
+    expect(one('memory = 4096\nvcpus = 2\n', { xen: ['4.19'] }).xapiFootprintMiB).toBe(4131);
+    // no vcpus key: XAPI has one vCPU; 16 MiB: ceil((256 + 32) / 256) = 2 + 2 -> 20
+    expect(one('builder = "hvm"\nmemory = 16\ndevice_model_version = "qemu-xen"\n', { xen: ['4.19'] }).xapiFootprintMiB).toBe(20);
+    expect(one('type = "pvh"\nmemory = 1024\n', { xen: ['4.19'] }).xapiFootprintMiB).toBeNull();
   });
 });
