@@ -157,7 +157,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   }
 
   const needMemoryKiB = R.needMemoryKiB(type, targetKiB, shadowKiB, iommu, stub.countedKiB);
-  const leavesOut = leftOut(r, type, stub, shadowKiB, pagingPoolKiB, iommu, o);
+  const leavesOut = leftOut(r, type, stub, shadowKiB, pagingPoolKiB);
   if (type === 'pv' && shadowKiB > 0) {
     findings.push({ severity: 'note', code: 'pv-paging-counted', message: `xl's pre-check counts ${shadowKiB} KiB of paging pool for this PV guest, which libxl never allocates for PV (RELEASE-4.19.0 libxl_x86.c sets the pool for HVM and PVH only)` });
   }
@@ -208,7 +208,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   let slack: number | null = null;
   let need: RomNeed | null = null;
   if (type === 'hvm' && dm && available) {
-    slack = romSlackKiB(r, targetKiB, maxKiB, videoKiB, mp.pages);
+    slack = romSlackKiB(r, targetKiB, videoKiB, mp.pages);
     need = romNeed(cfg, r, dm, videoramMiB);
     findings.push(...romFindings(dm, slack, need));
   }
@@ -258,7 +258,7 @@ function iommuFor(cfg: GuestConfig, r: Release, type: R.GuestType, maxKiB: numbe
   return sync ? R.iommuKiB(maxKiB) : 0;
 }
 
-function leftOut(r: Release, type: R.GuestType, stub: { kib: number; countedKiB: number }, shadowKiB: number, pagingPoolKiB: number, iommu: number, o: BudgetOptions): string[] {
+function leftOut(r: Release, type: R.GuestType, stub: { kib: number; countedKiB: number }, shadowKiB: number, pagingPoolKiB: number): string[] {
   const out: string[] = [];
   // RELEASE-4.22.0 libxl_mem.c libxl_get_free_memory: free_pages + scrub_pages
   out.push("other domains' outstanding claims (libxl's free figure includes them; `xl info` free_memory does not)");
@@ -269,8 +269,6 @@ function leftOut(r: Release, type: R.GuestType, stub: { kib: number; countedKiB:
   if (pagingPoolKiB > shadowKiB) out.push(`${pagingPoolKiB - shadowKiB} KiB: the paging pool is allocated in whole MiB up to 4.16`);
   if (type === 'hvm') out.push("QEMU's own memory in dom0 (not counted by any toolstack; not modelled)");
   out.push("Xen's per-domain heap (struct domain, vCPUs, grant and maptrack tables)");
-  void iommu;
-  void o;
   return out;
 }
 

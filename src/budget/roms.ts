@@ -26,9 +26,8 @@ export interface RomNeed {
  * pages (RELEASE-4.19.0 xg_dom_x86.c meminit_hvm, alloc_magic_pages_hvm):
  * max_pages - tot_pages = 1 MiB + the VGA hole + videoram - the special pages.
  */
-export function romSlackKiB(r: Release, targetKiB: number, maxKiB: number, videoKiB: number, maxPagesNow: number): number {
-  // without PoD maxmem equals memory, with PoD tot_pages is the PoD target: memory in both
-  void maxKiB;
+export function romSlackKiB(r: Release, targetKiB: number, videoKiB: number, maxPagesNow: number): number {
+  // without PoD maxmem equals memory, and with PoD tot_pages is the PoD target: memory in both
   const tot = (targetKiB - videoKiB) / 4 - VGA_HOLE_PAGES + specialPages(r, true);
   return (maxPagesNow - tot) * 4 - videoKiB;
 }

@@ -84,3 +84,14 @@ describe('the budget section of plan', () => {
     expect(r.stdout).toMatch(/Memory budget: .*16777215 MiB is more than Xen 4\.5\.0 can build/);
   });
 });
+
+describe('the README API example', () => {
+  it('runs as written', async () => {
+    const { budget, readGuest } = await import('../../src/index.js');
+    const config = readGuest(readFileSync(WIN10, 'utf8'), 'guest.cfg');
+    const b = budget(config, { xen: ['4.16', '4.19'], hostFreeMiB: 8200, claimMode: 'on' });
+    expect(b.cases[0].needMemoryKiB).toBe(8464384); // 8192 MiB + 73728 + 2048 KiB
+    expect(b.cases[0].claimFailure).toBeNull(); // 2093024 pages <= 8200 MiB
+    expect(b.cases[0].romNeedKiB).toMatchObject({ kib: 320, exact: false });
+  });
+});
