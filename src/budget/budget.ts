@@ -200,7 +200,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     findings.push({
       severity: 'note',
       code: 'pod',
-      message: `maxmem above memory: populate-on-demand. max_pages follows memory (${mp.pages} pages), not maxmem; the guest must balloon down to ${balloonTargetKiB} KiB before it touches more than ${podTargetPages} pages, or Xen crashes it${fudged ? ' (the 1 MiB below memory is XSA-153\'s margin)' : type === 'hvm' ? `; Xen ${r.text} gives no XSA-153 margin (4.4.4, 4.5.2, 4.6.1, 4.7 on), so a balloon driver slightly off crashes the guest` : ''}`,
+      message: `maxmem above memory: populate-on-demand. max_pages follows memory (${mp.pages} pages), not maxmem, and only ${podTargetPages} pages back the guest's RAM: its balloon driver must bring it down to memory/target (${balloonTargetKiB} KiB) before it uses more, or Xen crashes it${fudged ? ' (the 1 MiB below memory is XSA-153\'s margin)' : type === 'hvm' ? `; Xen ${r.text} gives no XSA-153 margin (4.4.4, 4.5.2, 4.6.1, 4.7 on), so a balloon driver slightly off crashes the guest` : ''}`,
     });
   }
 
