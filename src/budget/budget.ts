@@ -276,12 +276,12 @@ function claimFinding(r: Release, type: R.GuestType, claim: R.Claim, errno: R.Cl
   const message = R.claimMessage(r, type, errno);
   if (errno === 'EINVAL') {
     const why = claim.pages > maxPagesNow
-      ? `libxc ${r.text} claims ${claim.pages} pages (maxmem less video RAM less 0xc0) but max_pages is ${maxPagesNow} (memory + 1 MiB)`
+      ? `libxc ${r.text} claims ${claim.pages} pages (maxmem less video RAM less 0xc0) but max_pages is ${maxPagesNow} (memory + 1 MiB); fixed in 4.4 by 46b5f0fd1f`
       : `the claim of ${claim.pages} pages is not above the ${claim.totBefore} pages the domain already has`;
     return {
       severity: 'fatal',
       code: 'claim-einval',
-      message: `the claim fails with EINVAL: ${why} (fixed in 4.4 by 46b5f0fd1f); xl prints: ${message}`,
+      message: `the claim fails with EINVAL: ${why}; xl prints: ${message}`,
       fix: claim.pages > maxPagesNow ? 'set claim_mode = 0 in /etc/xen/xl.conf, or maxmem = memory, or use Xen 4.4 or later' : 'set claim_mode = 0 in /etc/xen/xl.conf',
     };
   }

@@ -31,6 +31,8 @@ const CHANGES = {
   // XSA-153 56fb5fd623 (4.6.1), e294a0c3af (4.7), 423d2cd814 (4.5.2), 73b70e3c5d (4.4.4):
   // a PoD guest's balloon target is 1 MiB below its memory
   podTargetFudge: { since: 7, backports: [[4, 4], [5, 2], [6, 1]] as [number, number][] },
+  // 1ee15d7332 (4.7): libxl builds HVM guests with the xc_dom helpers instead of xc_hvm_build
+  hvmBuiltByXcDom: { since: 7 },
   // abdf3c5b2b, 7bf74582b3 (4.7): libxc builds and migrates PV guests with a linear p2m list
   pvLinearP2m: { since: 7 },
   // b642ed6775 (4.6): xl refuses maxvcpus below vcpus ("xl: maxvcpus < vcpus")
@@ -41,6 +43,8 @@ const CHANGES = {
   pvh: { since: 10 },
   // a9af7cd17d, 67c82f437e, f89f555827 (4.13): libxl defaults shadow and IOMMU memory and counts the IOMMU
   libxlDefaultsPaging: { since: 13 },
+  // e3dd624e48 (4.15): libxenguest moved to tools/libs/guest, its files renamed xg_*
+  libsGuest: { since: 15 },
   // 68d757df8d (4.14): 32-bit PV support can be compiled out (CONFIG_PV32)
   pv32Kconfig: { since: 14 },
   // 7efd9f3d45 (4.14): stubdomain_memory, Linux stub domains for qemu-xen, counted in full
@@ -148,15 +152,24 @@ export function claimErrno(claim: Claim, maxPagesNow: number, freePages?: number
   return null;
 }
 
-/** What xl prints when the claim fails (libxc's message, then libxl's). */
+/**
+ * What xl prints when the claim fails: libxc's error through xl's logger,
+ * then libxl's. 4.3-4.6 build HVM guests with xc_hvm_build: PERROR (message,
+ * errno, then ": Internal error"), and libxl__build_hvm's "hvm building
+ * failed" (RELEASE-4.6.0 xc_hvm_build_x86.c l.388, libxl_dom.c l.999). PV in
+ * every release and every type from 4.7 (RELEASE-4.7.0 libxl_dom.c l.643) go
+ * through xc_dom_boot_mem_init: its panic ("...: Out of memory") and libxl's
+ * LOGE with the claim's errno (RELEASE-4.19.0 xg_dom_boot.c l.116-122,
+ * libxl_dom.c l.581). Line numbers left out: they move with every release.
+ */
 export function claimMessage(r: Release, type: GuestType, errno: ClaimErrno): string {
-  const text = errno === 'EINVAL' ? '22 = Invalid argument' : '12 = Cannot allocate memory';
-  // 4.3-4.6 build HVM guests with xc_hvm_build (PERROR, then libxl "hvm building failed");
-  // from 4.7 every type goes through xc_dom_boot_mem_init (RELEASE-4.7.0 libxl_dom.c l.643)
-  if (type === 'hvm' && r.minor <= 6) {
-    return `xc: error: Could not allocate memory for HVM guest as we cannot claim memory! (${text}) ... libxl: hvm building failed`;
+  const [code, text] = errno === 'EINVAL' ? [22, 'Invalid argument'] : [12, 'Cannot allocate memory'];
+  if (type === 'hvm' && !has(r, 'hvmBuiltByXcDom')) {
+    return `xc: error: Could not allocate memory for HVM guest as we cannot claim memory! (${code} = ${text}): Internal error / libxl: error: libxl_dom.c: libxl__build_hvm: hvm building failed`;
   }
-  return `xc: error: panic: xc_dom_boot.c: xc_dom_boot_mem_init: can't allocate low memory for domain ... libxl: xc_dom_boot_mem_init failed`;
+  const file = has(r, 'libsGuest') ? 'xg_dom_boot.c' : 'xc_dom_boot.c';
+  const fn = has(r, 'hvmBuiltByXcDom') ? 'libxl__build_dom' : 'libxl__build_pv';
+  return `xc: error: panic: ${file}: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory / libxl: error: libxl_dom.c: ${fn}: xc_dom_boot_mem_init failed: ${text}`;
 }
 
 /** The vCPU count the paging default is computed with: xl leaves max_vcpus 0 when neither key is set, and libxl defaults it to 1 only afterwards. */

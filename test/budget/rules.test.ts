@@ -75,9 +75,10 @@ describe('the claim libxc makes and how Xen answers it', () => {
     expect(R.claimErrno(c, 524544, 522240, 256)).toBe('ENOMEM'); // 522240 - 256 = 521984 < 522208
   });
   it('prints the message of the path that builds the guest', () => {
-    expect(R.claimMessage(rel('4.6'), 'hvm', 'EINVAL')).toMatch(/^xc: error: Could not allocate memory for HVM guest as we cannot claim memory! \(22 = Invalid argument\).*hvm building failed/);
-    expect(R.claimMessage(rel('4.7'), 'hvm', 'ENOMEM')).toMatch(/can't allocate low memory for domain.*xc_dom_boot_mem_init failed/);
-    expect(R.claimMessage(rel('4.3'), 'pv', 'ENOMEM')).toMatch(/can't allocate low memory for domain/);
+    expect(R.claimMessage(rel('4.6'), 'hvm', 'EINVAL')).toBe('xc: error: Could not allocate memory for HVM guest as we cannot claim memory! (22 = Invalid argument): Internal error / libxl: error: libxl_dom.c: libxl__build_hvm: hvm building failed');
+    expect(R.claimMessage(rel('4.7'), 'hvm', 'ENOMEM')).toBe("xc: error: panic: xc_dom_boot.c: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory / libxl: error: libxl_dom.c: libxl__build_dom: xc_dom_boot_mem_init failed: Cannot allocate memory");
+    expect(R.claimMessage(rel('4.3'), 'pv', 'ENOMEM')).toMatch(/panic: xc_dom_boot\.c: .* libxl__build_pv: xc_dom_boot_mem_init failed/);
+    expect(R.claimMessage(rel('4.15'), 'pvh', 'ENOMEM')).toMatch(/panic: xg_dom_boot\.c: .* libxl__build_dom/);
   });
   it('claims exist from 4.3, and xl turns them on by default from 4.4', () => {
     expect([R.has(rel('4.2'), 'claims'), R.has(rel('4.3'), 'claims')]).toEqual([false, true]);
