@@ -75,6 +75,18 @@ describe('an HVM guest', () => {
     expect(codes(c)).toContain('rom-slack');
   });
 
+  it('qxl: its RAM, VRAM and 8 KiB ROM BAR are video RAM, 8 KiB more than videoram', () => {
+    // videoram 128: 64 + 64 MiB + 8 KiB, and the 64 KiB vgabios-qxl
+    const c = one(HVM + 'vga = "qxl"\n', { xen: ['4.19'] });
+    expect(c.videoramMiB).toBe(128);
+    expect(c.romNeedKiB!.items).toEqual([{ what: 'QXL VGA ROM', kib: 64 }, { what: 'video RAM beyond videoram = 128', kib: 8 }]);
+  });
+
+  it("xl's pre-check leaves out freemem-slack only before 4.6 (c26f92b8fc)", () => {
+    expect(one(HVM, { xen: ['4.5'] }).needMemoryLeavesOut.join(';')).toMatch(/freemem-slack/);
+    expect(one(HVM, { xen: ['4.6'] }).needMemoryLeavesOut.join(';')).not.toMatch(/freemem-slack/);
+  });
+
   it('qemu-xen-traditional brings no option ROMs', () => {
     const c = one(HVM.replace('"qemu-xen"', '"qemu-xen-traditional"') + 'vif = [ "model=e1000", "model=e1000", "model=e1000", "model=e1000", "model=e1000" ]\n', { xen: ['4.19'] });
     expect(c.videoramMiB).toBe(4);
