@@ -28,6 +28,8 @@ const CHANGES = {
   noFreememSlack: { since: 6 },
   // d727bfcd0b (4.6): a stub domain is 28 MiB plus the guest's video RAM
   stubdomPlusVideo: { since: 6 },
+  // b642ed6775 (4.6): xl refuses maxvcpus below vcpus ("xl: maxvcpus < vcpus")
+  maxvcpusCheck: { since: 6 },
   // XSA-153 56fb5fd623 (4.6.1), e294a0c3af (4.7), 423d2cd814 (4.5.2), 73b70e3c5d (4.4.4):
   // a PoD guest's balloon target is 1 MiB below its memory
   podTargetFudge: { since: 7, backports: [[4, 4], [5, 2], [6, 1]] as [number, number][] },
@@ -35,20 +37,17 @@ const CHANGES = {
   hvmBuiltByXcDom: { since: 7 },
   // abdf3c5b2b, 7bf74582b3 (4.7): libxc builds and migrates PV guests with a linear p2m list
   pvLinearP2m: { since: 7 },
-  // b642ed6775 (4.6): xl refuses maxvcpus below vcpus ("xl: maxvcpus < vcpus")
-  maxvcpusCheck: { since: 6 },
-  // c7dfe4ac58 (4.10): xl reads `type`; before it only `builder`
+  // c7dfe4ac58 (4.10): xl reads `type`, and so PVH guests exist (0adc9507c8 counts them like HVM in
+  // libxl_domain_need_memory); before, xl reads only `builder`
   typeKey: { since: 10 },
-  // 0adc9507c8 (4.10): PVH guests, counted like HVM by libxl_domain_need_memory
-  pvh: { since: 10 },
   // a9af7cd17d, 67c82f437e, f89f555827 (4.13): libxl defaults shadow and IOMMU memory and counts the IOMMU
   libxlDefaultsPaging: { since: 13 },
-  // e3dd624e48 (4.15): libxenguest moved to tools/libs/guest, its files renamed xg_*
-  libsGuest: { since: 15 },
   // 68d757df8d (4.14): 32-bit PV support can be compiled out (CONFIG_PV32)
   pv32Kconfig: { since: 14 },
   // 7efd9f3d45 (4.14): stubdomain_memory, Linux stub domains for qemu-xen, counted in full
   stubdomainMemory: { since: 14 },
+  // e3dd624e48 (4.15): libxenguest moved to tools/libs/guest, its files renamed xg_*
+  libsGuest: { since: 15 },
   // 2c99281085 (4.17): the paging pool default depends on type and HAP (no x86 backport:
   // RELEASE-4.16.3 libxl_x86.c keeps 2 pages per MiB)
   pagingByTypeAndHap: { since: 17 },
