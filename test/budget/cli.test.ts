@@ -95,3 +95,14 @@ describe('the README API example', () => {
     expect(b.cases[0].romNeedKiB).toMatchObject({ kib: 320, exact: false });
   });
 });
+
+describe('--pv32', () => {
+  it('budgets a 32-bit PV guest with its limits', async () => {
+    const cfg = file('pv32.cfg', 'memory = 70000\n');
+    const r = await runCli(['budget', cfg, '--xen', '4.19', '--pv32', '--json']);
+    expect(r.code).toBe(0);
+    const c = JSON.parse(r.stdout).cases[0];
+    expect(c).toMatchObject({ type: 'pv', deviceModel: null, claimPages: 70000 * 256 });
+    expect(c.findings.map((f: { code: string }) => f.code)).toEqual(expect.arrayContaining(['pv32-address-width', 'pv32-64g', 'pv32-config']));
+  });
+});
