@@ -1,7 +1,7 @@
 // The command line. main() takes argv and an output sink and returns the exit
 // code, so tests run it in-process as well as through bin/mmio-planner.js.
 // Exit codes: 0 success, 2 bad input (the message names the field), 1 fault,
-// 3 (plan, explain) a case whose outcome reaches --fail-on.
+// 3 (plan, explain, budget) a case whose outcome reaches --fail-on.
 // Each command lives in src/cli/.
 
 import { Command, CommanderError, Option } from 'commander';
@@ -32,7 +32,7 @@ function guestOptions(command: Command, prefix: string): void {
     .option('--rmrr-log <file>', `${prefix}read the host's RMRRs from \`xl dmesg\` of a debug Xen booted with iommu=verbose`);
 }
 
-// Exit status of plan and explain: 3 when a case's outcome reaches the
+// Exit status of plan, explain and budget: 3 when a case's outcome reaches the
 // --fail-on threshold (default: fails).
 export const EXIT_OUTCOME = 3;
 const FAIL_ON = ['never', 'degraded', 'fails'] as const;
@@ -105,8 +105,11 @@ function program(io: Io, status: { code: number }): Command {
     .option('--claim-mode <on|off>', "xl.conf claim_mode (default: the release's xl default, on from 4.4)")
     .option('--pv32', 'the PV guest runs a 32-bit kernel')
     .option('--json', 'print the budget as JSON')
+    .addOption(failOnOption())
     .exitOverride()
-    .action((file: string, flags: BudgetFlags) => runBudget(file, flags, io));
+    .action((file: string, flags: BudgetFlags & { failOn: FailOn }) => {
+      status.code = exitFor(runBudget(file, flags, io), flags.failOn);
+    });
 
   cmd
     .command('matrix')

@@ -6,7 +6,7 @@
 // limits.ts; this module puts them together for one guest.
 
 import { InputError } from '../errors.js';
-import type { Finding } from '../guest/checks.js';
+import { finding, outcomeOf, worse, type CaseOutcome, type Finding, type FindingCode } from '../verdict/findings.js';
 import { DEVICE_MODELS, type DeviceModel, type GuestConfig } from '../guest/config.js';
 import { videoDefaults } from '../guest/libxl.js';
 import { parseRelease, type Release } from '../guest/releases.js';
@@ -73,11 +73,16 @@ export interface BudgetCase {
   videoramMiB: number;
   /** What XAPI would want free for the same guest (its own memory model), for comparison; null for PVH. */
   xapiFootprintMiB: number | null;
+  /** The case's outcome on the verdict scale, and the finding codes behind it. */
+  outcome: CaseOutcome;
+  reasons: FindingCode[];
   findings: Finding[];
 }
 
 export interface GuestBudget {
   guest: string;
+  /** The worst case outcome. */
+  outcome: CaseOutcome;
   cases: BudgetCase[];
 }
 
@@ -106,12 +111,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   const type = builtType(cfg, r);
   const findings: Finding[] = [];
   if (cfg.typeKey !== undefined && cfg.typeKey !== type) {
-    findings.push({
-      severity: 'fatal',
-      code: 'type-not-read',
-      message: `xl ${r.text} does not read \`type\` (from 4.10, c7dfe4ac58): this ${cfg.typeKey.toUpperCase()} config is built as ${type.toUpperCase()}${cfg.builder ? ` (builder = "${cfg.builder}")` : ''}`,
-      fix: cfg.typeKey === 'hvm' ? 'add builder = "hvm"' : cfg.typeKey === 'pvh' ? 'use Xen 4.10 or later for PVH' : 'remove builder',
-    });
+    findings.push(finding('type-not-read', `xl ${r.text} does not read \`type\` (from 4.10, c7dfe4ac58): this ${cfg.typeKey.toUpperCase()} config is built as ${type.toUpperCase()}${cfg.builder ? ` (builder = "${cfg.builder}")` : ''}`, cfg.typeKey === 'hvm' ? 'add builder = "hvm"' : cfg.typeKey === 'pvh' ? 'use Xen 4.10 or later for PVH' : 'remove builder'));
   }
   const targetKiB = cfg.memoryMiB * MIB;
   const maxKiB = cfg.maxmemMiB * MIB;
@@ -121,7 +121,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   if (type === 'hvm' && dm) {
     const video = videoDefaults(cfg, dm, r);
     videoramMiB = video.videoramMiB;
-    if (video.refusal) findings.push({ severity: 'fatal', code: 'toolstack-refuses', message: video.refusal });
+    if (video.refusal) findings.push(finding('toolstack-refuses', video.refusal));
   }
   const videoKiB = videoramMiB * MIB;
   // libxl gives an HVM guest memory less videoram and checks neither (RELEASE-4.19.0 libxl_create.c):
@@ -131,17 +131,17 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   }
 
   const available = !(type === 'hvm' && dm === 'qemu-xen-traditional' && R.has(r, 'noTraditional'));
-  if (!available) findings.push({ severity: 'fatal', code: 'dm-unavailable', message: `Xen ${r.text} has no qemu-xen-traditional (removed in 4.21)`, fix: 'use device_model_version = "qemu-xen"' });
+  if (!available) findings.push(finding('dm-unavailable', `Xen ${r.text} has no qemu-xen-traditional (removed in 4.21)`, 'use device_model_version = "qemu-xen"'));
 
   const vcpus = R.pagingVcpus(cfg);
   if (cfg.vcpus !== undefined && cfg.maxvcpus !== undefined && cfg.maxvcpus < cfg.vcpus && R.has(r, 'maxvcpusCheck')) {
-    findings.push({ severity: 'fatal', code: 'maxvcpus-below-vcpus', message: `maxvcpus (${cfg.maxvcpus}) is below vcpus (${cfg.vcpus}): xl ${r.text} exits ("xl: maxvcpus < vcpus")`, fix: `set maxvcpus = ${cfg.vcpus} or remove it` });
+    findings.push(finding('maxvcpus-below-vcpus', `maxvcpus (${cfg.maxvcpus}) is below vcpus (${cfg.vcpus}): xl ${r.text} exits ("xl: maxvcpus < vcpus")`, `set maxvcpus = ${cfg.vcpus} or remove it`));
   }
 
   // max_pages
   const mp = R.maxPages(r, targetKiB);
   if (mp.clamped) {
-    findings.push({ severity: 'warning', code: 'max-pages-clamped', message: `memory + 1 MiB is ${Math.floor((targetKiB + R.MAXMEM_CONSTANT_KIB) / 4)} pages; Xen keeps max_pages in 32 bits and clamps it to ${mp.pages}, ${Math.floor((targetKiB + R.MAXMEM_CONSTANT_KIB) / 4) - mp.pages} pages less than libxl asked` });
+    findings.push(finding('max-pages-clamped', `memory + 1 MiB is ${Math.floor((targetKiB + R.MAXMEM_CONSTANT_KIB) / 4)} pages; Xen keeps max_pages in 32 bits and clamps it to ${mp.pages}, ${Math.floor((targetKiB + R.MAXMEM_CONSTANT_KIB) / 4) - mp.pages} pages less than libxl asked`));
   }
 
   // paging pool, IOMMU, stub domain
@@ -151,7 +151,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   let stub = { kib: 0, countedKiB: 0 };
   if (type === 'hvm' && cfg.stubdomain && dm) {
     if (dm === 'qemu-xen' && !R.has(r, 'stubdomainMemory')) {
-      findings.push({ severity: 'fatal', code: 'toolstack-refuses', message: `libxl ${r.text} refuses a qemu-xen stub domain ("device model stubdomains require \\"qemu-xen-traditional\\""); Linux stub domains for qemu-xen came in 4.14`, fix: 'use device_model_version = "qemu-xen-traditional", Xen 4.14 or later, or no stub domain' });
+      findings.push(finding('toolstack-refuses', `libxl ${r.text} refuses a qemu-xen stub domain ("device model stubdomains require \\"qemu-xen-traditional\\""); Linux stub domains for qemu-xen came in 4.14`, 'use device_model_version = "qemu-xen-traditional", Xen 4.14 or later, or no stub domain'));
     }
     stub = R.stubdom(r, dm, videoKiB, cfg.stubdomainMemoryMiB);
   }
@@ -159,24 +159,19 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   const needMemoryKiB = R.needMemoryKiB(type, targetKiB, shadowKiB, iommu, stub.countedKiB);
   const leavesOut = leftOut(r, type, stub, shadowKiB, pagingPoolKiB);
   if (type === 'pv' && shadowKiB > 0) {
-    findings.push({ severity: 'note', code: 'pv-paging-counted', message: `xl's pre-check counts ${shadowKiB} KiB of paging pool for this PV guest, which libxl never allocates for PV (RELEASE-4.19.0 libxl_x86.c sets the pool for HVM and PVH only)` });
+    findings.push(finding('pv-paging-counted', `xl's pre-check counts ${shadowKiB} KiB of paging pool for this PV guest, which libxl never allocates for PV (RELEASE-4.19.0 libxl_x86.c sets the pool for HVM and PVH only)`));
   }
   if (o.hostFreeMiB !== undefined && needMemoryKiB > o.hostFreeMiB * MIB) {
-    findings.push({
-      severity: 'warning',
-      code: 'need-memory',
-      message: `xl's pre-check wants ${needMemoryKiB / MIB} MiB free and the host has ${o.hostFreeMiB} MiB: with autoballoon xl asks dom0 for ${Math.ceil(needMemoryKiB / MIB - o.hostFreeMiB)} MiB (waiting 30 s at most) and stops with "failed to free memory for the domain" if it does not get them; without autoballoon xl does not check at all`,
-      fix: `free ${Math.ceil(needMemoryKiB / MIB - o.hostFreeMiB)} MiB on the host (xl mem-set 0 ...), or lower memory`,
-    });
+    findings.push(finding('need-memory', `xl's pre-check wants ${needMemoryKiB / MIB} MiB free and the host has ${o.hostFreeMiB} MiB: with autoballoon xl asks dom0 for ${Math.ceil(needMemoryKiB / MIB - o.hostFreeMiB)} MiB (waiting 30 s at most) and stops with "failed to free memory for the domain" if it does not get them; without autoballoon xl does not check at all`, `free ${Math.ceil(needMemoryKiB / MIB - o.hostFreeMiB)} MiB on the host (xl mem-set 0 ...), or lower memory`));
   }
   if (type === 'hvm' && stub.kib > stub.countedKiB) {
-    findings.push({ severity: 'note', code: 'stubdom-undercounted', message: `the stub domain takes ${stub.kib / MIB} MiB (28 MiB + videoram) but libxl_domain_need_memory counts 32 MiB: xl's pre-check is ${(stub.kib - stub.countedKiB) / MIB} MiB short (fixed in 4.14, 7efd9f3d45)` });
+    findings.push(finding('stubdom-undercounted', `the stub domain takes ${stub.kib / MIB} MiB (28 MiB + videoram) but libxl_domain_need_memory counts 32 MiB: xl's pre-check is ${(stub.kib - stub.countedKiB) / MIB} MiB short (fixed in 4.14, 7efd9f3d45)`));
   }
 
   // claims
   const claimMode = R.has(r, 'claims') && (o.claimMode !== undefined ? o.claimMode === 'on' : R.has(r, 'claimModeOnByDefault'));
   if (o.claimMode === 'on' && !R.has(r, 'claims')) {
-    findings.push({ severity: 'note', code: 'no-claims', message: `Xen ${r.text} has no XENMEM_claim_pages (4.3 on): claim_mode is ignored` });
+    findings.push(finding('no-claims', `Xen ${r.text} has no XENMEM_claim_pages (4.3 on): claim_mode is ignored`));
   }
   let claimPages: number | null = null;
   let claimFailure: ClaimFailure | null = null;
@@ -197,11 +192,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   const balloonTargetKiB = R.balloonTargetKiB(r, type, targetKiB, maxKiB, videoKiB);
   if (podTargetPages !== null) {
     const fudged = type === 'hvm' && R.has(r, 'podTargetFudge');
-    findings.push({
-      severity: 'note',
-      code: 'pod',
-      message: `maxmem above memory: populate-on-demand. max_pages follows memory (${mp.pages} pages), not maxmem, and only ${podTargetPages} pages back the guest's RAM: its balloon driver must bring it down to memory/target (${balloonTargetKiB} KiB) before it uses more, or Xen crashes it${fudged ? ' (the 1 MiB below memory is XSA-153\'s margin)' : type === 'hvm' ? `; Xen ${r.text} gives no XSA-153 margin (4.4.4, 4.5.2, 4.6.1, 4.7 on), so a balloon driver slightly off crashes the guest` : ''}`,
-    });
+    findings.push(finding('pod', `maxmem above memory: populate-on-demand. max_pages follows memory (${mp.pages} pages), not maxmem, and only ${podTargetPages} pages back the guest's RAM: its balloon driver must bring it down to memory/target (${balloonTargetKiB} KiB) before it uses more, or Xen crashes it${fudged ? ' (the 1 MiB below memory is XSA-153\'s margin)' : type === 'hvm' ? `; Xen ${r.text} gives no XSA-153 margin (4.4.4, 4.5.2, 4.6.1, 4.7 on), so a balloon driver slightly off crashes the guest` : ''}`));
   }
 
   // QEMU's pages: video RAM and option ROMs
@@ -236,6 +227,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     romNeedKiB: need,
     videoramMiB,
     xapiFootprintMiB: xapiFootprintMiB(cfg, type),
+    ...outcomeOf(findings),
     findings,
   };
 }
@@ -247,13 +239,13 @@ function iommuFor(cfg: GuestConfig, r: Release, type: R.GuestType, maxKiB: numbe
   const enabled = asked === 'default' ? cfg.pci.length > 0 : asked !== 'disabled';
   if (!enabled) return 0;
   if (type === 'pvh') {
-    findings.push({ severity: 'fatal', code: 'toolstack-refuses', message: `libxl ${r.text} refuses passthrough for PVH guests ("passthrough not yet supported for x86 PVH guests")`, fix: 'use type = "hvm" for a guest with pci devices' });
+    findings.push(finding('toolstack-refuses', `libxl ${r.text} refuses passthrough for PVH guests ("passthrough not yet supported for x86 PVH guests")`, 'use type = "hvm" for a guest with pci devices'));
     return 0;
   }
   const shares = type === 'hvm' && cfg.hap && (o.iommuSharesHap ?? true);
   const sync = asked === 'sync_pt' || ((asked === 'enabled' || asked === 'default') && !shares);
   if (type === 'hvm' && cfg.hap && (asked === 'enabled' || asked === 'default') && o.iommuSharesHap === undefined) {
-    findings.push({ severity: 'note', code: 'iommu-assumed-shared', message: `passthrough resolves to share_pt on a host whose IOMMU shares HAP page tables (assumed), so libxl counts no IOMMU memory; on a host without sharing it is sync_pt and libxl counts ${R.iommuKiB(maxKiB)} KiB more` });
+    findings.push(finding('iommu-assumed-shared', `passthrough resolves to share_pt on a host whose IOMMU shares HAP page tables (assumed), so libxl counts no IOMMU memory; on a host without sharing it is sync_pt and libxl counts ${R.iommuKiB(maxKiB)} KiB more`));
   }
   return sync ? R.iommuKiB(maxKiB) : 0;
 }
@@ -278,39 +270,20 @@ function claimFinding(r: Release, type: R.GuestType, claim: R.Claim, errno: R.Cl
     const why = claim.pages > maxPagesNow
       ? `libxc ${r.text} claims ${claim.pages} pages (maxmem less video RAM less 0xc0) but max_pages is ${maxPagesNow} (memory + 1 MiB); fixed in 4.4 by 46b5f0fd1f`
       : `the claim of ${claim.pages} pages is not above the ${claim.totBefore} pages the domain already has`;
-    return {
-      severity: 'fatal',
-      code: 'claim-einval',
-      message: `the claim fails with EINVAL: ${why}; xl prints: ${message}`,
-      fix: claim.pages > maxPagesNow ? 'set claim_mode = 0 in /etc/xen/xl.conf, or maxmem = memory, or use Xen 4.4 or later' : 'set claim_mode = 0 in /etc/xen/xl.conf',
-    };
+    return finding('claim-einval', `the claim fails with EINVAL: ${why}; xl prints: ${message}`, claim.pages > maxPagesNow ? 'set claim_mode = 0 in /etc/xen/xl.conf, or maxmem = memory, or use Xen 4.4 or later' : 'set claim_mode = 0 in /etc/xen/xl.conf');
   }
   const stake = claim.pages - claim.totBefore;
   const avail = (freePages ?? 0) - claimedPages;
   const passed = o.hostFreeMiB !== undefined && needKiB <= o.hostFreeMiB * MIB;
-  return {
-    severity: 'fatal',
-    code: 'claim-enomem',
-    message: `the claim fails with ENOMEM: it stakes ${stake} pages (${(stake / 256).toFixed(1)} MiB) and the host has ${avail} pages free after ${claimedPages} claimed by others${passed ? "; xl's pre-check passed because libxl's free-memory figure ignores outstanding claims" : ''}; xl prints: ${message}`,
-    fix: 'wait for the other builds to finish, or free memory on the host (or set claim_mode = 0 to fail later, at allocation, instead)',
-  };
+  return finding('claim-enomem', `the claim fails with ENOMEM: it stakes ${stake} pages (${(stake / 256).toFixed(1)} MiB) and the host has ${avail} pages free after ${claimedPages} claimed by others${passed ? "; xl's pre-check passed because libxl's free-memory figure ignores outstanding claims" : ''}; xl prints: ${message}`, 'wait for the other builds to finish, or free memory on the host (or set claim_mode = 0 to fail later, at allocation, instead)');
 }
 
 function romFindings(dm: DeviceModel, slackKiB: number, need: RomNeed): Finding[] {
   if (need.kib <= slackKiB) return [];
   const nic = need.items.find((i) => /NIC/.test(i.what));
   return [
-    {
-      severity: 'error',
-      code: 'rom-slack',
-      message: `${dm} populates about ${need.kib} KiB beyond the video RAM libxl subtracted (${need.items.map((i) => `${i.what} ${i.kib} KiB`).join(', ')}) and max_pages leaves ${slackKiB} KiB: QEMU stops with "xen: failed to populate ram at ..." and the guest does not start (the "more than about four NICs" failure; ${need.basis})`,
-      fix: nic ? `use fewer emulated NICs (each brings a ${nic.kib} KiB ROM), or PV NICs (type=vif)` : 'use a smaller videoram (a power of two) or fewer emulated devices',
-    },
-    {
-      severity: 'note',
-      code: 'rom-slack-migration',
-      message: 'an upstream QEMU 2.3 raised max_pages itself for these pages (c1d322e604, reverted before 2.4 and in no qemu-xen release): the guest starts, but a migration fails on the destination, which rebuilds the domain with memory + 1 MiB',
-    },
+    finding('rom-slack', `${dm} populates about ${need.kib} KiB beyond the video RAM libxl subtracted (${need.items.map((i) => `${i.what} ${i.kib} KiB`).join(', ')}) and max_pages leaves ${slackKiB} KiB: QEMU stops with "xen: failed to populate ram at ..." and the guest does not start (the "more than about four NICs" failure; ${need.basis})`, nic ? `use fewer emulated NICs (each brings a ${nic.kib} KiB ROM), or PV NICs (type=vif)` : 'use a smaller videoram (a power of two) or fewer emulated devices'),
+    finding('rom-slack-migration', 'an upstream QEMU 2.3 raised max_pages itself for these pages (c1d322e604, reverted before 2.4 and in no qemu-xen release): the guest starts, but a migration fails on the destination, which rebuilds the domain with memory + 1 MiB'),
   ];
 }
 
@@ -335,5 +308,5 @@ export function budget(config: GuestConfig, options: BudgetOptions = {}): GuestB
     const models: (DeviceModel | null)[] = type !== 'hvm' ? [null] : options.deviceModels ?? (config.deviceModel ? [config.deviceModel] : [...DEVICE_MODELS]);
     for (const dm of models) cases.push(caseFor(config, r, dm, options));
   }
-  return { guest: config.source, cases };
+  return { guest: config.source, outcome: cases.map((c) => c.outcome).reduce(worse, 'works'), cases };
 }

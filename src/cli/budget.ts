@@ -2,6 +2,7 @@
 
 import { budget, type BudgetOptions, type ClaimModeOption } from '../budget/budget.js';
 import { InputError } from '../errors.js';
+import type { CaseOutcome } from '../verdict/findings.js';
 import { readGuest } from '../guest/config.js';
 import { budgetReport } from '../report/budget.js';
 import { readInput, type Io } from './io.js';
@@ -40,9 +41,11 @@ export function budgetOptions(flags: BudgetFlags): BudgetOptions {
   };
 }
 
-export function runBudget(file: string, flags: BudgetFlags, io: Io): void {
+/** Prints the budget; returns its worst case outcome, for the exit status. */
+export function runBudget(file: string, flags: BudgetFlags, io: Io): CaseOutcome {
   const source = file === '-' ? 'stdin' : file;
   const options = budgetOptions(flags);
   const result = budget(readGuest(readInput(file, io), source), options);
   io.out(flags.json ? JSON.stringify(result, null, 2) + '\n' : budgetReport(result));
+  return result.outcome;
 }

@@ -4,6 +4,7 @@
 import { budget, type BudgetCase, type GuestBudget } from '../budget/budget.js';
 import { InputError } from '../errors.js';
 import type { DeviceModel, GuestConfig } from '../guest/config.js';
+import { outcomeText } from './plan.js';
 import { columns, wrap } from './text.js';
 
 const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' } as const;
@@ -11,7 +12,7 @@ const caseName = (c: BudgetCase) => `Xen ${c.xen}${c.deviceModel ? ` ${c.deviceM
 const mib = (kib: number) => (kib % 1024 === 0 ? `${kib / 1024} MiB` : `${(kib / 1024).toFixed(2)} MiB`);
 
 /** The figures of each case as table rows (label, one cell per case). */
-export function budgetRows(cases: BudgetCase[]): string[][] {
+export function budgetRows(cases: BudgetCase[], outcomeLabel = 'OUTCOME'): string[][] {
   const row = (label: string, cell: (c: BudgetCase) => string) => [label, ...cases.map((c) => (c.available ? cell(c) : 'n/a'))];
   return [
     row('max_pages', (c) => `${c.maxPages} (${mib(c.maxPages * 4)})`),
@@ -24,6 +25,7 @@ export function budgetRows(cases: BudgetCase[]): string[][] {
     row("xl's pre-check", (c) => mib(c.needMemoryKiB)),
     row('XAPI footprint', (c) => (c.xapiFootprintMiB === null ? '-' : `${c.xapiFootprintMiB} MiB`)),
     row('ROM slack / need', (c) => (c.romSlackKiB === null || !c.romNeedKiB ? '-' : `${c.romSlackKiB} / ~${c.romNeedKiB.kib} KiB${c.romNeedKiB.kib > c.romSlackKiB ? ' SHORT' : ''}`)),
+    [outcomeLabel, ...cases.map((c) => outcomeText(c))],
   ];
 }
 
@@ -41,7 +43,7 @@ export function budgetReport(b: GuestBudget): string {
 
 /** A short budget section for other reports: the figures and the findings above a note. */
 export function budgetSection(b: GuestBudget): string {
-  const out = ['', 'Memory budget (mmio-planner budget has the details)', columns([['', ...b.cases.map(caseName)], ...budgetRows(b.cases)])];
+  const out = ['', 'Memory budget (mmio-planner budget has the details)', columns([['', ...b.cases.map(caseName)], ...budgetRows(b.cases, 'memory outcome')])];
   for (const c of b.cases) {
     for (const f of c.findings) if (f.severity !== 'note') out.push('  ' + wrap(`${caseName(c)}: ${SEVERITY[f.severity]} ${f.message}`, 108).replace(/\n/g, '\n        '));
   }

@@ -60,7 +60,8 @@ describe('an HVM guest', () => {
     const five = one(nics(5), { xen: ['4.19'] });
     expect(five.romNeedKiB!.kib).toBe(1344);
     const f = five.findings.find((x) => x.code === 'rom-slack')!;
-    expect(f.severity).toBe('error');
+    expect(f.severity).toBe('fatal');
+    expect(five).toMatchObject({ outcome: 'fails', reasons: ['rom-slack'] });
     expect(f.message).toMatch(/xen: failed to populate ram at/);
     expect(f.fix).toMatch(/fewer emulated NICs \(each brings a 256 KiB ROM\)/);
     expect(codes(five)).toContain('rom-slack-migration');
@@ -125,6 +126,7 @@ describe('claims', () => {
     expect(c.claimFailure).toMatchObject({ errno: 'EINVAL' });
     expect(c.claimFailure!.message).toMatch(/cannot claim memory! \(22 = Invalid argument\)/);
     expect(c.findings.find((f) => f.code === 'claim-einval')!.fix).toMatch(/claim_mode = 0/);
+    expect(c).toMatchObject({ outcome: 'fails', reasons: ['claim-einval'] });
     expect(one(pod(4096), { xen: ['4.4'] })).toMatchObject({ claimPages: 522208, claimFailure: null, podTargetPages: 522208 });
   });
 
@@ -220,10 +222,11 @@ describe('stub domains', () => {
 describe('limits', () => {
   it('64-bit PV above 512 GiB: the tools lift it in 4.7, Linux by default does not', () => {
     const big = 'memory = 614400\n';
-    expect(one(big, { xen: ['4.6'] }).findings.find((f) => f.code === 'pv-512g')!.severity).toBe('error');
-    expect(one(big, { xen: ['4.7'] }).findings.find((f) => f.code === 'pv-512g')).toMatchObject({ severity: 'warning', fix: expect.stringMatching(/xen_512gb_limit=0/) });
-    expect(codes(one('memory = 524288\n', { xen: ['4.6'] }))).not.toContain('pv-512g');
-    expect(codes(one(big, { xen: ['4.6'], pv32: true }))).not.toContain('pv-512g');
+    expect(one(big, { xen: ['4.6'] })).toMatchObject({ outcome: 'degraded', reasons: ['pv-512g-tools'] });
+    expect(one(big, { xen: ['4.7'] }).findings.find((f) => f.code === 'pv-512g-kernel')).toMatchObject({ severity: 'warning', fix: expect.stringMatching(/xen_512gb_limit=0/) });
+    expect(codes(one(big, { xen: ['4.7'] }))).not.toContain('pv-512g-tools');
+    expect(codes(one('memory = 524288\n', { xen: ['4.6'] }))).not.toContain('pv-512g-tools');
+    expect(codes(one(big, { xen: ['4.6'], pv32: true }))).not.toContain('pv-512g-tools');
   });
   it('32-bit PV: the compat M2P, the 64 GiB PAE limit and CONFIG_PV32 from 4.14', () => {
     const c = one('memory = 70000\n', { xen: ['4.14'], pv32: true });
@@ -233,8 +236,9 @@ describe('limits', () => {
   });
   it('SUPPORT.md states guest memory limits from 4.17', () => {
     const big = HVM.replace('memory = 2048', 'memory = 9437184'); // 9 TiB
-    expect(one(big, { xen: ['4.17'] }).findings.find((f) => f.code === 'support-memory')!.severity).toBe('warning');
-    expect(one(big, { xen: ['4.16'] }).findings.find((f) => f.code === 'support-memory')!.severity).toBe('note');
+    expect(codes(one(big, { xen: ['4.17'] }))).toContain('support-memory-unsupported');
+    expect(codes(one(big, { xen: ['4.16'] }))).toContain('support-memory-unstated');
+    expect(codes(one(HVM, { xen: ['4.17'] })).filter((c) => c.startsWith('support'))).toEqual([]);
   });
   it('refuses a memory the release cannot count, and warns where max_pages is clamped', () => {
     const at = (mib: number, type = 'builder = "hvm"\n') => `${type}memory = ${mib}\ndevice_model_version = "qemu-xen"\n`;
