@@ -46,6 +46,8 @@ export interface BudgetCase {
   /** The type this release's xl builds (before 4.10 xl reads only `builder`). */
   type: R.GuestType;
   available: boolean;
+  /** Whether the release has XENMEM_claim_pages at all (4.3 on). */
+  claimsExist: boolean;
   /** The domain's max_pages as libxl sets it at build. */
   maxPages: number;
   claimMode: boolean;
@@ -210,6 +212,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     deviceModel: type === 'hvm' ? dm : null,
     type,
     available,
+    claimsExist: R.has(r, 'claims'),
     maxPages: mp.pages,
     claimMode,
     claimPages,

@@ -16,7 +16,7 @@ export function budgetRows(cases: BudgetCase[], outcomeLabel = 'OUTCOME'): strin
   const row = (label: string, cell: (c: BudgetCase) => string) => [label, ...cases.map((c) => (c.available ? cell(c) : 'n/a'))];
   return [
     row('max_pages', (c) => `${c.maxPages} (${mib(c.maxPages * 4)})`),
-    row('claim', (c) => (c.claimPages === null ? (c.claimMode ? '-' : 'none (claim_mode off)') : `${c.claimPages} pages${c.claimFailure ? ` FAILS ${c.claimFailure.errno}` : c.claimChecked ? ' fits' : ''}`)),
+    row('claim', (c) => (c.claimPages !== null ? `${c.claimPages} pages${c.claimFailure ? ` FAILS ${c.claimFailure.errno}` : c.claimChecked ? ' fits' : ''}` : c.claimsExist ? 'none (claim_mode off)' : 'none (no claims before 4.3)')),
     row('PoD target', (c) => (c.podTargetPages === null ? '-' : `${c.podTargetPages} pages`)),
     row('balloon target', (c) => `${c.balloonTargetKiB} KiB`),
     row('paging pool', (c) => `${c.shadowKiB} KiB${c.pagingPoolKiB !== c.shadowKiB ? ` (allocates ${c.pagingPoolKiB})` : ''}`),
