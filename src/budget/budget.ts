@@ -197,6 +197,12 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     findings.push(finding('pod', `maxmem above memory: populate-on-demand. max_pages follows memory (${mp.pages} pages), not maxmem, and only ${podTargetPages} pages back the guest's RAM: its balloon driver must bring it down to memory/target (${balloonTargetKiB} KiB) before it uses more, or Xen crashes it${fudged ? ' (the 1 MiB below memory is XSA-153\'s margin)' : type === 'hvm' ? `; Xen ${r.text} gives no XSA-153 margin (4.4.4, 4.5.2, 4.6.1, 4.7 on), so a balloon driver slightly off crashes the guest` : ''}`));
   }
 
+  // a PV guest above memory: libxl_set_memory_target (RELEASE-4.22.0 libxl_mem.c l.277-300) takes a
+  // new target up to maxmem and, enforcing, sets max_pages to it + videoram + 1 MiB
+  if (type === 'pv' && maxKiB > targetKiB) {
+    findings.push(finding('pv-maxmem', `maxmem above memory: the PV guest starts with max_pages ${mp.pages} (memory + 1 MiB) and cannot balloon above memory by itself; \`xl mem-set\` up to maxmem (${cfg.maxmemMiB} MiB) raises max_pages to the new target + 1 MiB`));
+  }
+
   // QEMU's pages: video RAM and option ROMs
   let slack: number | null = null;
   let need: RomNeed | null = null;

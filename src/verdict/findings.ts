@@ -65,6 +65,7 @@ const RULES = {
   'support-memory-unsupported': ['works', 'warning'],
   'support-memory-unstated': ['works', 'note'],
   'pod': ['works', 'note'],
+  'pv-maxmem': ['works', 'note'],
   'no-claims': ['works', 'note'],
   'stubdom-undercounted': ['works', 'note'],
   'pv-paging-counted': ['works', 'note'],

@@ -186,6 +186,12 @@ describe('PVH and PV guests', () => {
     expect(one(PT, { xen: ['4.12'], iommuSharesHap: false }).iommuKiB).toBe(0);
     expect(codes(one('type = "pvh"\nmemory = 1024\npci = [ "0000:03:00.0" ]\n', { xen: ['4.19'] }))).toContain('toolstack-refuses');
   });
+  it('PV with maxmem above memory: max_pages follows memory until xl mem-set', () => {
+    const c = one('memory = 1024\nmaxmem = 2048\n', { xen: ['4.19'] });
+    expect(c).toMatchObject({ maxPages: 262400, podTargetPages: null, balloonTargetKiB: 1048576, claimPages: 262144 });
+    expect(c.findings.find((f) => f.code === 'pv-maxmem')!.message).toMatch(/xl mem-set` up to maxmem \(2048 MiB\)/);
+    expect(codes(one('memory = 1024\n', { xen: ['4.19'] }))).not.toContain('pv-maxmem');
+  });
   it('shadow_memory replaces the default', () => {
     expect(one(HVM + 'shadow_memory = 100\n', { xen: ['4.19'] }).shadowKiB).toBe(102400);
   });
