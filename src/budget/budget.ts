@@ -115,6 +115,11 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   if (cfg.typeKey !== undefined && cfg.typeKey !== type) {
     findings.push(finding('type-not-read', `xl ${r.text} does not read \`type\` (from 4.10, c7dfe4ac58): this ${cfg.typeKey.toUpperCase()} config is built as ${type.toUpperCase()}${cfg.builder ? ` (builder = "${cfg.builder}")` : ''}`, cfg.typeKey === 'hvm' ? 'add builder = "hvm"' : cfg.typeKey === 'pvh' ? 'use Xen 4.10 or later for PVH' : 'remove builder'));
   }
+  // RELEASE-4.10.0 xl_parse.c l.932-937: from 4.10 xl refuses a builder that contradicts type
+  const builderType = cfg.builder === undefined ? undefined : cfg.builder === 'hvm' ? 'hvm' : 'pv';
+  if (R.has(r, 'typeKey') && cfg.typeKey !== undefined && builderType !== undefined && builderType !== cfg.typeKey) {
+    findings.push(finding('toolstack-refuses', `type = "${cfg.typeKey}" and builder = "${cfg.builder}" disagree: xl ${r.text} exits: Contradicting "builder" and "type" options specified.`, 'remove builder'));
+  }
   const targetKiB = cfg.memoryMiB * MIB;
   const maxKiB = cfg.maxmemMiB * MIB;
 
@@ -153,7 +158,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   let stub = { kib: 0, countedKiB: 0 };
   if (type === 'hvm' && cfg.stubdomain && dm) {
     if (dm === 'qemu-xen' && !R.has(r, 'stubdomainMemory')) {
-      findings.push(finding('toolstack-refuses', `libxl ${r.text} refuses a qemu-xen stub domain ("device model stubdomains require \\"qemu-xen-traditional\\""); Linux stub domains for qemu-xen came in 4.14`, 'use device_model_version = "qemu-xen-traditional", Xen 4.14 or later, or no stub domain'));
+      findings.push(finding('toolstack-refuses', `libxl ${r.text} refuses a qemu-xen stub domain: device model stubdomains require "qemu-xen-traditional" (Linux stub domains for qemu-xen came in 4.14)`, 'use device_model_version = "qemu-xen-traditional", Xen 4.14 or later, or no stub domain'));
     }
     stub = R.stubdom(r, dm, videoKiB, cfg.stubdomainMemoryMiB);
   }

@@ -105,6 +105,14 @@ describe('an HVM guest', () => {
     expect(b.cases.map((c) => c.deviceModel)).toEqual(['qemu-xen', 'qemu-xen-traditional']);
     expect(codes(b.cases[0])).not.toContain('type-not-read');
   });
+
+  it('from 4.10 xl refuses a builder that contradicts type', () => {
+    const cfg = 'type = "pvh"\nbuilder = "hvm"\nmemory = 1024\n';
+    expect(one(cfg, { xen: ['4.10'] }).findings.find((f) => f.code === 'toolstack-refuses')!.message).toMatch(/exits: Contradicting "builder" and "type" options specified\./);
+    expect(codes(one(HVM, { xen: ['4.19'] }))).not.toContain('toolstack-refuses'); // both say hvm
+    // before 4.10 only builder counts: an HVM guest, and type is the one not read
+    expect(one(cfg, { xen: ['4.9'], deviceModels: ['qemu-xen'] })).toMatchObject({ type: 'hvm', reasons: ['type-not-read'] });
+  });
 });
 
 describe('claims', () => {
