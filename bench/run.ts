@@ -5,7 +5,7 @@
 // about 11 us per typical bus (half of it printf) and 1.24 ms for the full bus.
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
-import { encode, indexDevices, parseBus, parseLspci, place, placeMany, planGuest, readGuest } from '../src/index.js';
+import { budget, encode, indexDevices, parseBus, parseLspci, place, placeMany, planGuest, readGuest } from '../src/index.js';
 import { fullBus, typicalBus } from './buses.js';
 
 const NATIVE_TYPICAL_US = 11;
@@ -54,6 +54,10 @@ const hostDevices = indexDevices([
 ]);
 task('guest plan: planGuest(win10 guest, 4.17.4+4.19 x both device models)', 4, NaN, () =>
   planGuest(guest, hostDevices, { xen: ['4.17.4', '4.19'], deviceModels: ['qemu-xen', 'qemu-xen-traditional'] }),
+);
+// the same guest's memory budget (no placement: the rules, the emulated ROMs, the findings)
+task('guest budget: budget(win10 guest, 4.17.4+4.19 x both device models)', 4, NaN, () =>
+  budget(guest, { xen: ['4.17.4', '4.19'], deviceModels: ['qemu-xen', 'qemu-xen-traditional'], hostFreeMiB: 16384 }),
 );
 
 bench.runSync();

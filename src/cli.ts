@@ -1,10 +1,11 @@
 // The command line. main() takes argv and an output sink and returns the exit
 // code, so tests run it in-process as well as through bin/mmio-planner.js.
 // Exit codes: 0 success, 2 bad input (the message names the field), 1 fault,
-// 3 (plan, explain) a case whose outcome reaches --fail-on.
+// 3 (plan, explain, budget) a case whose outcome reaches --fail-on.
 // Each command lives in src/cli/.
 
 import { Command, CommanderError, Option } from 'commander';
+import { runBudget, type BudgetFlags } from './cli/budget.js';
 import { runExplain, type ExplainFlags } from './cli/explain.js';
 import { processIo, type Io } from './cli/io.js';
 import { runMatrix, type MatrixFlags } from './cli/matrix.js';
@@ -32,7 +33,7 @@ function guestOptions(command: Command, prefix: string): void {
     .option('--phys-addr-bits <bits>', `${prefix}the host CPU's physical address width (\`address sizes\` in /proc/cpuinfo), which hvmloader reads through CPUID; default 36, hvmloader's own fallback`);
 }
 
-// Exit status of plan and explain: 3 when a case's outcome reaches the
+// Exit status of plan, explain and budget: 3 when a case's outcome reaches the
 // --fail-on threshold (default: fails).
 export const EXIT_OUTCOME = 3;
 const FAIL_ON = ['never', 'degraded', 'fails'] as const;
@@ -92,6 +93,23 @@ function program(io: Io, status: { code: number }): Command {
     .addOption(failOnOption())
     .action((file: string, flags: PlanFlags & { failOn: FailOn }) => {
       status.code = exitFor(runPlan(file, flags, io), flags.failOn);
+    });
+
+  cmd
+    .command('budget')
+    .description('the memory budget of a guest: max_pages, the claim, PoD and balloon targets, paging pool, IOMMU, stub domain, xl\'s free-memory check and the room for option ROMs, per release')
+    .argument('<guest>', 'xl.cfg, guest.json or guest.yaml (- reads stdin)')
+    .option('--xen <releases>', 'Xen releases, comma-separated (default 4.19)')
+    .option('--device-model <models>', 'qemu-xen, qemu-xen-traditional, or both comma-separated (default: the config\'s, else both)')
+    .option('--host-free <MiB>', "the host's free memory as libxl reads it (xl info: free_memory + outstanding_claims)")
+    .option('--claims <MiB>', "memory other domains have claimed and not yet populated (xl info: outstanding_claims)")
+    .option('--claim-mode <on|off>', "xl.conf claim_mode (default: the release's xl default, on from 4.4)")
+    .option('--pv32', 'the PV guest runs a 32-bit kernel')
+    .option('--json', 'print the budget as JSON')
+    .addOption(failOnOption())
+    .exitOverride()
+    .action((file: string, flags: BudgetFlags & { failOn: FailOn }) => {
+      status.code = exitFor(runBudget(file, flags, io), flags.failOn);
     });
 
   cmd

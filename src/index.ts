@@ -22,3 +22,6 @@ export type { HostRmrr } from './guest/rdm.js';
 export { advise, adviceReport } from './advisor/advise.js';
 export type { Advice, AdviseOptions } from './advisor/advise.js';
 export { placementSvg } from './report/svg.js';
+export { budget } from './budget/budget.js';
+export type { BudgetOptions, BudgetCase, GuestBudget, ClaimFailure } from './budget/budget.js';
+export { budgetReport } from './report/budget.js';

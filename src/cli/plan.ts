@@ -9,6 +9,7 @@ import type { Toolstack } from '../guest/libxl.js';
 import { parseLspci, parseSysfsResource, type HostFunction } from '../guest/lspci.js';
 import { indexDevices, planGuest } from '../guest/plan.js';
 import { parseRmrrSpec, parseXenDmesgRmrrs, type HostRmrr } from '../guest/rdm.js';
+import { planBudgetSection } from '../report/budget.js';
 import { planReport } from '../report/plan.js';
 import { placementSvg } from '../report/svg.js';
 import { readInput, writeOutput, type Io } from './io.js';
@@ -67,7 +68,8 @@ export function makePlan(file: string, flags: PlanFlags, io: Io, text = readInpu
 /** Prints the plan; returns its worst case outcome, for the exit status. */
 export function runPlan(file: string, flags: PlanFlags, io: Io): CaseOutcome {
   const source = file === '-' ? 'stdin' : file;
-  const plan = makePlan(file, flags, io);
+  const text = readInput(file, io);
+  const plan = makePlan(file, flags, io, text);
   if (flags.svg) {
     const first = plan.cases.find((c) => c.result);
     if (!first?.result) throw new InputError([{ path: '--svg', message: 'no case was placed, so there is no map to draw' }]);
@@ -79,7 +81,10 @@ export function runPlan(file: string, flags: PlanFlags, io: Io): CaseOutcome {
     writeOutput(flags.svg, placementSvg(first.result, `${source}: Xen ${first.xen}, ${first.deviceModel}`, label, reserved), '--svg');
   }
   if (flags.json) io.out(JSON.stringify(plan, null, 2) + '\n');
-  else io.out(planReport(plan, { log: flags.log ?? true }));
+  else {
+    io.out(planReport(plan, { log: flags.log ?? true }));
+    io.out(planBudgetSection(readGuest(text, source), flags.xen?.split(',').map((s) => s.trim()).filter(Boolean), flags.deviceModel ? parseDeviceModels(flags.deviceModel) : undefined));
+  }
   return plan.outcome;
 }
 
@@ -90,7 +95,7 @@ function parsePhysAddrBits(value: string | undefined): number | undefined {
   return bits;
 }
 
-function parseDeviceModels(value: string): DeviceModel[] {
+export function parseDeviceModels(value: string): DeviceModel[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = names.filter((n) => !(DEVICE_MODELS as readonly string[]).includes(n));
   if (bad.length || names.length === 0) {

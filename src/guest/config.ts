@@ -37,6 +37,9 @@ export interface GuestConfig {
   source: string;
   name?: string;
   type: 'hvm' | 'pv' | 'pvh';
+  /** `type` and `builder` as written: xl reads `type` only from 4.10 (c7dfe4ac58), `builder` in every release. */
+  typeKey?: 'hvm' | 'pv' | 'pvh';
+  builder?: 'hvm' | 'generic';
   memoryMiB: number;
   maxmemMiB: number;
   videoramMiB?: number;
@@ -70,6 +73,15 @@ export interface GuestConfig {
   spiceVdagent: boolean;
   gfxPassthru: boolean;
   xenPlatformPci: boolean;
+  /** `vcpus` and `maxvcpus` as written (xl: max_vcpus is maxvcpus, else vcpus, else unset). */
+  vcpus?: number;
+  maxvcpus?: number;
+  /** `shadow_memory` in MiB: the paging pool, instead of libxl's default. */
+  shadowMemoryMiB?: number;
+  /** `passthrough` (xl 4.13 on): how the IOMMU page tables are kept. */
+  passthrough?: 'default' | 'disabled' | 'enabled' | 'sync_pt' | 'share_pt';
+  /** `stubdomain_memory` in MiB (xl 4.14 on). */
+  stubdomainMemoryMiB?: number;
   /** Keys present in the file that do not shape the bus. */
   otherKeys: string[];
 }
@@ -78,7 +90,7 @@ const KNOWN = new Set([
   'type', 'builder', 'name', 'memory', 'maxmem', 'videoram', 'vga', 'stdvga', 'device_model_version',
   'device_model_stubdomain_override', 'mmio_hole', 'pci', 'vif', 'usb', 'usbdevice', 'usbversion', 'usbctrl', 'bios',
   'xen_platform_pci', 'disk', 'soundhw', 'hdtype', 'vendor_device', 'spice', 'spicevdagent', 'gfx_passthru',
-  'rdm', 'rdm_mem_boundary', 'hap',
+  'rdm', 'rdm_mem_boundary', 'hap', 'vcpus', 'maxvcpus', 'shadow_memory', 'passthrough', 'stubdomain_memory',
 ]);
 
 class Reader {
@@ -231,7 +243,8 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
   const r = new Reader(values, source);
   // `type` wins; older files say builder="hvm"; without either xl builds PV
   const builder = r.choice('builder', ['hvm', 'generic'] as const);
-  const type = r.choice('type', ['hvm', 'pv', 'pvh'] as const) ?? (builder === 'hvm' ? 'hvm' : 'pv');
+  const typeKey = r.choice('type', ['hvm', 'pv', 'pvh'] as const);
+  const type = typeKey ?? (builder === 'hvm' ? 'hvm' : 'pv');
   const memoryMiB = r.number('memory', 1, 1 << 24, 'memory is in MiB, e.g. memory = 4096') ?? 128;
   const maxmemMiB = r.number('maxmem', 1, 1 << 24, 'maxmem is in MiB and at least memory') ?? memoryMiB;
   if (values.has('maxmem') && maxmemMiB < memoryMiB) r.fail('maxmem', `${maxmemMiB} is below memory (${memoryMiB}); maxmem must be at least memory`);
@@ -268,6 +281,8 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     source,
     name: r.string('name'),
     type,
+    typeKey,
+    builder,
     memoryMiB,
     maxmemMiB,
     videoramMiB,
@@ -294,6 +309,11 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     vendorDevice: r.choice('vendor_device', ['none', 'xenserver'] as const),
     spiceVdagent: (r.boolean('spice') ?? false) && (r.boolean('spicevdagent') ?? false),
     gfxPassthru: gfxPassthru(r),
+    vcpus: r.number('vcpus', 1, 4096, 'vcpus is a count of virtual CPUs, e.g. vcpus = 4'),
+    maxvcpus: r.number('maxvcpus', 1, 4096, 'maxvcpus is a count of virtual CPUs, e.g. maxvcpus = 8'),
+    shadowMemoryMiB: r.number('shadow_memory', 0, 1 << 24, 'shadow_memory is in MiB, e.g. shadow_memory = 64'),
+    passthrough: r.choice('passthrough', ['default', 'disabled', 'enabled', 'sync_pt', 'share_pt'] as const),
+    stubdomainMemoryMiB: r.number('stubdomain_memory', 1, 1 << 20, 'stubdomain_memory is in MiB, e.g. stubdomain_memory = 128'),
     otherKeys: [...values.keys()].filter((k) => !KNOWN.has(k)),
   };
   if (r.issues.length) throw new InputError(r.issues);

@@ -53,6 +53,28 @@ const RULES = {
   'dm-old': ['works', 'note'],
   'phys-addr-bits-assumed': ['works', 'note'],
   'not-hvm': ['works', 'note'],
+  // the memory budget (src/budget/): what building the guest asks of Xen and the host
+  'type-not-read': ['fails', 'fatal'],
+  'maxvcpus-below-vcpus': ['fails', 'fatal'],
+  'claim-einval': ['fails', 'fatal'],
+  'claim-enomem': ['fails', 'fatal'],
+  'rom-slack': ['fails', 'fatal'],
+  'pv-512g-tools': ['degraded', 'error'],
+  'pv-512g-kernel': ['degraded', 'warning'],
+  'pv32-64g': ['degraded', 'warning'],
+  'need-memory': ['works', 'warning'],
+  'max-pages-clamped': ['works', 'warning'],
+  'support-memory-unsupported': ['works', 'warning'],
+  'support-memory-unstated': ['works', 'note'],
+  'pod': ['works', 'note'],
+  'pv-maxmem': ['works', 'note'],
+  'no-claims': ['works', 'note'],
+  'stubdom-undercounted': ['works', 'note'],
+  'pv-paging-counted': ['works', 'note'],
+  'iommu-assumed-shared': ['works', 'note'],
+  'rom-slack-migration': ['works', 'note'],
+  'pv32-address-width': ['works', 'note'],
+  'pv32-config': ['works', 'note'],
 } as const satisfies Record<string, readonly [CaseOutcome, Severity]>;
 
 export type FindingCode = keyof typeof RULES;
