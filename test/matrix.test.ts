@@ -180,7 +180,7 @@ describe('a configuration reproduced by plan', () => {
       }));
       const plan = planGuest(cfg, devices, { xen: ['4.3', '4.19'], deviceModels: [r.deviceModel], toolstack: r.toolstack });
       expect(plan.cases.map((c) => c.outcome), key).toEqual([r.from, r.to]);
-      expect(planCommand(rep, ['4.3.0', '4.19.0'])).toMatch(/^npx mmio-planner plan <\(printf '%s\\n' 'type = "hvm"' 'memory = \d+'.* --xen 4\.3\.0,4\.19\.0 --device-model qemu-xen/);
+      expect(planCommand(rep, ['4.3.0', '4.19.0'])).toMatch(/^npx mmio-planner plan <\(printf '%s\\n' 'type = "hvm"' 'builder = "hvm"' 'memory = \d+'.* --xen 4\.3\.0,4\.19\.0 --device-model qemu-xen/);
     }
     expect(seen.size).toBeGreaterThan(4);
   });

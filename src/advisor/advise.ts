@@ -11,7 +11,7 @@ import { computeFixes } from './fixes.js';
 import type { Hazard } from './hazards.js';
 import { comparePolicies, type PolicyOutcome } from './policies.js';
 import { explainDrops, type DropReason } from './why.js';
-import type { CaseOutcome, Finding, FindingCode } from '../verdict/findings.js';
+import { worstFirst, type CaseOutcome, type Finding, type FindingCode } from '../verdict/findings.js';
 import { busFunctions } from '../verdict/functions.js';
 import { judgePlacement, verdictOf, type DeviceModelName, type DeviceVerdict, type Verdict } from '../verdict/judge.js';
 
@@ -104,7 +104,7 @@ const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note'
 export function adviceReport(a: Advice, title: string): string {
   const out: string[] = [`${title} under hvmloader ${a.hvmloader}`, ''];
   out.push(`Outcome: ${a.outcome === 'works' ? 'works' : `${a.outcome.toUpperCase()} (${a.reasons.join(', ')})`}`);
-  for (const f of a.findings) if (!HAZARDS.has(f.code)) out.push(`  ${SEVERITY[f.severity]} ${f.message}${f.fix ? ` -> fix: ${f.fix}` : ''}`);
+  for (const f of worstFirst(a.findings)) if (!HAZARDS.has(f.code)) out.push(`  ${SEVERITY[f.severity]} ${f.message}${f.fix ? ` -> fix: ${f.fix}` : ''}`);
   out.push('');
   if (a.drops.length === 0) out.push('Every BAR is placed.');
   else {

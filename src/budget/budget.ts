@@ -118,7 +118,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   // RELEASE-4.10.0 xl_parse.c l.932-937: from 4.10 xl refuses a builder that contradicts type
   const builderType = cfg.builder === undefined ? undefined : cfg.builder === 'hvm' ? 'hvm' : 'pv';
   if (R.has(r, 'typeKey') && cfg.typeKey !== undefined && builderType !== undefined && builderType !== cfg.typeKey) {
-    findings.push(finding('toolstack-refuses', `type = "${cfg.typeKey}" and builder = "${cfg.builder}" disagree: xl ${r.text} exits: Contradicting "builder" and "type" options specified.`, 'remove builder'));
+    findings.push(finding('builder-contradicts-type', `type = "${cfg.typeKey}" and builder = "${cfg.builder}" disagree: xl ${r.text} exits: Contradicting "builder" and "type" options specified.`, 'remove builder'));
   }
   const targetKiB = cfg.memoryMiB * MIB;
   const maxKiB = cfg.maxmemMiB * MIB;

@@ -83,7 +83,7 @@ export function runPlan(file: string, flags: PlanFlags, io: Io): CaseOutcome {
   if (flags.json) io.out(JSON.stringify(plan, null, 2) + '\n');
   else {
     io.out(planReport(plan, { log: flags.log ?? true }));
-    io.out(planBudgetSection(readGuest(text, source), flags.xen?.split(',').map((s) => s.trim()).filter(Boolean), flags.deviceModel ? parseDeviceModels(flags.deviceModel) : undefined));
+    io.out(planBudgetSection(plan.cases.flatMap((c) => (c.memory ? [c.memory] : []))));
   }
   return plan.outcome;
 }

@@ -16,6 +16,7 @@ import { judgePlacement, verdictOf, type DeviceVerdict, type JudgedFunction } fr
 import { DEVICE_MODELS, type DeviceModel, type GuestConfig } from './config.js';
 import { emulatedFunctions, NIC_MODELS, type VirtualFunction } from './emulated.js';
 import { guestFixes, type CaseFix } from './fixes.js';
+import { budget, type BudgetCase } from '../budget/budget.js';
 import { platformParams, type PlatformParams, type Toolstack } from './libxl.js';
 import type { HostFunction } from './lspci.js';
 import { hvmloaderOf, parseRelease, type Release } from './releases.js';
@@ -43,6 +44,8 @@ export interface PlanCase {
   findings: Finding[];
   /** Changes checked by planning the guest again with each applied; the best first. */
   fixes: CaseFix[];
+  /** What building the guest asks of Xen and the host (src/budget/); its findings are among this case's. */
+  memory?: BudgetCase;
 }
 
 export interface GuestPlan {
@@ -240,6 +243,9 @@ function judgedCase(c: CaseInput): PlanCase {
 
   const layout = layoutStep(c);
   const findings = layout.findings;
+  // the memory budget of the same guest; plan itself decides refusals and availability
+  const memory = budget(c.cfg, { xen: [c.release.text], deviceModels: [c.dm] }).cases[0];
+  findings.push(...memory.findings.filter((f) => f.code !== 'toolstack-refuses' && f.code !== 'dm-unavailable'));
 
   // step 3: the bus hvmloader scans, under this release's hvmloader build
   const profile = hvmloaderOf(c.release);
@@ -248,7 +254,7 @@ function judgedCase(c: CaseInput): PlanCase {
   try {
     bus = withVersion(parseBus({ ...input, hvmloader: profile.hvmloader }), profile);
   } catch (e) {
-    if (e instanceof InputError) return { ...base, ...verdictOf([], [...findings, finding('hvmloader-stops', e.message)]) };
+    if (e instanceof InputError) return { ...base, memory, ...verdictOf([], [...findings, finding('hvmloader-stops', e.message)]) };
     throw e;
   }
 
@@ -285,6 +291,7 @@ function judgedCase(c: CaseInput): PlanCase {
     },
     bus: input,
     result,
+    memory,
     ...verdictOf(judged.devices, findings),
   };
 }
@@ -317,8 +324,11 @@ function withFixes(findings: Finding[], fixes: CaseFix[]): Finding[] {
 export function planGuest(config: GuestConfig, devices: Map<string, HostFunction>, options: PlanOptions = {}): GuestPlan {
   const toolstack = options.toolstack ?? 'libxl';
   if (config.type !== 'hvm') {
+    // no hvmloader and no emulated bus; what building it asks of Xen still counts
     const note = finding('not-hvm', `a ${config.type.toUpperCase()} guest has no hvmloader and no emulated PCI bus: unaffected`);
-    return { guest: config.source, outcome: 'works', cases: [{ xen: '-', deviceModel: 'qemu-xen', toolstack, available: false, fixes: [], ...verdictOf([], [note]) }] };
+    const memory = budget(config, { xen: options.xen ?? DEFAULT_XEN }).cases;
+    const cases: PlanCase[] = memory.map((m) => ({ xen: m.xen, deviceModel: 'qemu-xen', toolstack, available: false, fixes: [], memory: m, ...verdictOf([], [note, ...m.findings]) }));
+    return { guest: config.source, outcome: worstOutcome(cases.map((c) => c.outcome)), cases };
   }
   const releases = (options.xen ?? DEFAULT_XEN).map((x) => parseRelease(x));
   const models = options.deviceModels ?? (config.deviceModel ? [config.deviceModel] : [...DEVICE_MODELS]);

@@ -29,6 +29,7 @@ export function reproduction(c: Config, version: VersionName): Reproduction | un
   });
   const lines = [
     'type = "hvm"',
+    'builder = "hvm"', // xl before 4.10 reads only builder
     `memory = ${c.ramMiB}`,
     `device_model_version = "${c.deviceModel}"`,
     ...(c.stubdomain ? ['device_model_stubdomain_override = 1'] : []),

@@ -1,9 +1,7 @@
 // The budget report: one column per Xen release and device model with the
 // figures, then each case's findings and what xl's pre-check leaves out.
 
-import { budget, type BudgetCase, type GuestBudget } from '../budget/budget.js';
-import { InputError } from '../errors.js';
-import type { DeviceModel, GuestConfig } from '../guest/config.js';
+import type { BudgetCase, GuestBudget } from '../budget/budget.js';
 import { outcomeText } from './plan.js';
 import { columns, wrap } from './text.js';
 
@@ -41,25 +39,13 @@ export function budgetReport(b: GuestBudget): string {
   return out.join('\n') + '\n';
 }
 
-/** A short budget section for other reports: the figures and the findings above a note. */
-export function budgetSection(b: GuestBudget): string {
-  const out = ['', 'Memory budget (mmio-planner budget has the details)', columns([['', ...b.cases.map(caseName)], ...budgetRows(b.cases, 'memory outcome')])];
-  for (const c of b.cases) {
-    for (const f of c.findings) if (f.severity !== 'note') out.push('  ' + wrap(`${caseName(c)}: ${SEVERITY[f.severity]} ${f.message}`, 108).replace(/\n/g, '\n        '));
-  }
-  return out.join('\n') + '\n';
-}
-
 /**
- * The budget section `plan` appends to its text report: the guest's budget
- * for the plan's releases and device models. A memory the release cannot
- * build is shown as a line here; it does not stop the plan.
+ * The budget section `plan` appends to its text report: the figures of each
+ * case's memory budget. Its findings are already among the case's own (one
+ * verdict), so only the figures are shown here.
  */
-export function planBudgetSection(config: GuestConfig, xen: string[] | undefined, deviceModels: DeviceModel[] | undefined): string {
-  try {
-    return budgetSection(budget(config, { xen, deviceModels }));
-  } catch (e) {
-    if (e instanceof InputError) return `\nMemory budget: ${e.message}\n`;
-    throw e;
-  }
+export function planBudgetSection(cases: BudgetCase[]): string {
+  if (!cases.length) return '';
+  const rows = budgetRows(cases).slice(0, -1); // the outcome is the case's, shown above
+  return ['', 'Memory budget (mmio-planner budget has the details)', columns([['', ...cases.map(caseName)], ...rows])].join('\n') + '\n';
 }

@@ -3,6 +3,7 @@
 // hvmloader will print.
 
 import type { GuestPlan, PlanCase } from '../guest/plan.js';
+import { worstFirst } from '../verdict/findings.js';
 import { columns, wrap } from './text.js';
 
 const caseName = (c: PlanCase) => `Xen ${c.xen} ${c.deviceModel}`;
@@ -44,7 +45,7 @@ export function planReport(plan: GuestPlan, options: { log?: boolean } = {}): st
     }
     out.push(`  outcome: ${outcomeText(c)}`);
     if (c.findings.length === 0) out.push('  no findings: every device is mapped below 4 GiB');
-    for (const f of c.findings) {
+    for (const f of worstFirst(c.findings)) {
       out.push('  ' + wrap(`${SEVERITY[f.severity]} ${f.message}${f.fix ? ` -> fix: ${f.fix}` : ''}`, 108).replace(/\n/g, '\n        '));
     }
     if (c.fixes.length) {

@@ -55,6 +55,7 @@ const RULES = {
   'not-hvm': ['works', 'note'],
   // the memory budget (src/budget/): what building the guest asks of Xen and the host
   'type-not-read': ['fails', 'fatal'],
+  'builder-contradicts-type': ['fails', 'fatal'],
   'maxvcpus-below-vcpus': ['fails', 'fatal'],
   'claim-einval': ['fails', 'fatal'],
   'claim-enomem': ['fails', 'fatal'],
@@ -105,6 +106,9 @@ const SEVERITIES: readonly Severity[] = ['note', 'warning', 'error', 'fatal'];
 export function badness(outcome: CaseOutcome, worst: FindingCode | null): number {
   return outcomeRank(outcome) * SEVERITIES.length + (worst ? SEVERITIES.indexOf(severityOf(worst)) : 0);
 }
+
+/** The findings worst first (fatal, error, warning, note), in their order otherwise: how reports list them. */
+export const worstFirst = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));
 
 /** The case outcome the findings add up to, and the codes that made it so. */
 export function outcomeOf(findings: readonly Finding[]): { outcome: CaseOutcome; reasons: FindingCode[] } {

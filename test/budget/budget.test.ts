@@ -108,8 +108,8 @@ describe('an HVM guest', () => {
 
   it('from 4.10 xl refuses a builder that contradicts type', () => {
     const cfg = 'type = "pvh"\nbuilder = "hvm"\nmemory = 1024\n';
-    expect(one(cfg, { xen: ['4.10'] }).findings.find((f) => f.code === 'toolstack-refuses')!.message).toMatch(/exits: Contradicting "builder" and "type" options specified\./);
-    expect(codes(one(HVM, { xen: ['4.19'] }))).not.toContain('toolstack-refuses'); // both say hvm
+    expect(one(cfg, { xen: ['4.10'] }).findings.find((f) => f.code === 'builder-contradicts-type')!.message).toMatch(/exits: Contradicting "builder" and "type" options specified\./);
+    expect(codes(one(HVM, { xen: ['4.19'] }))).not.toContain('builder-contradicts-type'); // both say hvm
     // before 4.10 only builder counts: an HVM guest, and type is the one not read
     expect(one(cfg, { xen: ['4.9'], deviceModels: ['qemu-xen'] })).toMatchObject({ type: 'hvm', reasons: ['type-not-read'] });
   });
