@@ -3,6 +3,8 @@
 // hvmloader will print.
 
 import type { GuestPlan, PlanCase } from '../guest/plan.js';
+import type { PlacedBar } from '../contract.js';
+import { placementSvg } from './svg.js';
 import { columns, wrap } from './text.js';
 
 const caseName = (c: PlanCase) => `Xen ${c.xen} ${c.deviceModel}`;
@@ -57,4 +59,15 @@ export function planReport(plan: GuestPlan, options: { log?: boolean } = {}): st
     }
   }
   return out.join('\n') + '\n';
+}
+
+/** The address map of one placed case, BARs named by their device; undefined when nothing was placed. */
+export function planCaseSvg(c: PlanCase, title: string): string | undefined {
+  if (!c.result) return undefined;
+  // a short name: the product in lspci's [brackets] if any, else the label
+  const short = (label: string) => /\[([^\]]+)\]/.exec(label)?.[1] ?? label.replace(/ \(vif \d+\)$/, '');
+  const names = new Map(c.devices.map((d) => [`${d.slot}:${d.function}`, `${short(d.label)} ${d.slot.toString(16).padStart(2, '0')}:${d.function}`]));
+  const reserved = (c.bus?.reserved ?? []).map((r) => ({ start: BigInt(r.start), size: BigInt(r.size) }));
+  const label = (b: PlacedBar) => names.get(`${b.slot}:${b.function}`) ?? `${b.slot.toString(16).padStart(2, '0')}:${b.function}`;
+  return placementSvg(c.result, title, label, reserved);
 }
