@@ -2,7 +2,7 @@
 
 import { InputError } from '../errors.js';
 import type { CaseOutcome } from '../verdict/findings.js';
-import { DEVICE_MODELS, readGuest, type DeviceModel } from '../guest/config.js';
+import { parseDeviceModels, readGuest } from '../guest/config.js';
 import type { Toolstack } from '../guest/libxl.js';
 import { readHostDevice } from '../guest/host-device.js';
 import { indexDevices, planGuest } from '../guest/plan.js';
@@ -67,13 +67,3 @@ function parsePhysAddrBits(value: string | undefined): number | undefined {
   if (!(bits >= 32 && bits <= 52)) throw new InputError([{ path: '--phys-addr-bits', message: `${JSON.stringify(value)}: a physical address width is a whole number of bits from 32 to 52 (see \`address sizes\` in /proc/cpuinfo)` }]);
   return bits;
 }
-
-export function parseDeviceModels(value: string): DeviceModel[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = names.filter((n) => !(DEVICE_MODELS as readonly string[]).includes(n));
-  if (bad.length || names.length === 0) {
-    throw new InputError([{ path: '--device-model', message: `${bad.length ? `unknown device model ${bad.map((b) => JSON.stringify(b)).join(', ')}` : 'none given'}; use qemu-xen, qemu-xen-traditional or both, comma-separated` }]);
-  }
-  return names as DeviceModel[];
-}
-

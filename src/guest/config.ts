@@ -12,6 +12,16 @@ import { parseXlConfig, type XlValue } from './xlcfg.js';
 export type DeviceModel = 'qemu-xen' | 'qemu-xen-traditional';
 export const DEVICE_MODELS: readonly DeviceModel[] = ['qemu-xen', 'qemu-xen-traditional'];
 
+/** A --device-model value: one model or both, comma-separated. */
+export function parseDeviceModels(value: string, where = '--device-model'): DeviceModel[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(DEVICE_MODELS as readonly string[]).includes(n));
+  if (bad.length || names.length === 0) {
+    throw new InputError([{ path: where, message: `${bad.length ? `unknown device model ${bad.map((b) => JSON.stringify(b)).join(', ')}` : 'none given'}; use qemu-xen, qemu-xen-traditional or both, comma-separated` }]);
+  }
+  return names as DeviceModel[];
+}
+
 export interface PciSpec {
   /** Host address as written, normalised to DDDD:BB:DD.F. */
   bdf: string;
