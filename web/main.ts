@@ -1,6 +1,7 @@
 // The web page: loads the engine from this origin, keeps the form, the URL
 // fragment and the plan in step, and shows each error beside its field.
 
+import './zod-jitless.js'; // first: before any module builds a zod schema
 import engineUrl from '../build/engine.wasm?url&no-inline';
 import { installEngine } from '../src/engine/wasm.js';
 import { EXAMPLES } from './examples.js';
