@@ -277,6 +277,25 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
     expect(edited.devices.map((d) => d.bdf)).toEqual(['0b:00.0']);
     expect(await page.locator('#link').inputValue()).toBe(await page.evaluate(() => location.href));
 
+    since = await generation(page);
+    await page.locator('#devices .device-input .text').first().fill('');
+    await settled(page, since);
+    expect((await hashInput()).devices[0].text).toBe('');
+
+    // a file dropped on the config, and one picked for a device, land in their fields
+    since = await generation(page);
+    const dropped = await page.evaluateHandle((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'guest.cfg', { type: 'text/plain' }));
+      return dt;
+    }, example.config + 'maxmem = 16384\n# from a file\n');
+    await page.dispatchEvent('#config', 'drop', { dataTransfer: dropped });
+    await page.locator('#devices .device-input .text-file').first().setInputFiles({ name: 'gpu.lspci', mimeType: 'text/plain', buffer: Buffer.from(example.devices[0].text) });
+    // the two files are read asynchronously: wait for both to reach the link
+    await expect.poll(hashInput, { timeout: SLOW, interval: 200 }).toMatchObject({ config: example.config + 'maxmem = 16384\n# from a file\n', devices: [{ bdf: '0b:00.0', text: example.devices[0].text }] });
+    await settled(page, since);
+    expect(await page.locator('#config').inputValue()).toBe(example.config + 'maxmem = 16384\n# from a file\n');
+
     // the link opens to the same input and the same plan
     const url = await page.evaluate(() => location.href);
     const planText = await page.locator('#plan').innerText();
@@ -285,7 +304,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
     await second.goto(url);
     await settled(second);
     expect(await second.locator('#xen').inputValue()).toBe('4.14.3,4.19');
-    expect(await second.locator('#config').inputValue()).toBe(example.config + 'maxmem = 16384\n');
+    expect(await second.locator('#config').inputValue()).toBe(example.config + 'maxmem = 16384\n# from a file\n');
     expect(await second.locator('#plan').innerText()).toBe(planText);
     await second.close();
     await page.close();
