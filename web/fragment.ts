@@ -1,7 +1,7 @@
 // The page's whole input, and its form in the URL fragment, so a plan can be
 // shared as a link:
 //   #config=<base64url>&pci=<BDF>~<base64url>&pci=...&xen=4.14.3,4.19&dm=qemu-xen
-//   &rmrr=0x7d000000-0x7f7fffff@00:02.0&dmesg=<base64url>
+//   &toolstack=xend&rmrr=0x7d000000-0x7f7fffff@00:02.0&dmesg=<base64url>
 // Texts travel as base64url of their UTF-8 bytes; the short values (BDF,
 // releases, device models, --rmrr strings) as written, so a link stays legible.
 // A fragment never reaches a server, so nothing typed leaves the browser.
@@ -23,6 +23,8 @@ export interface PageInput {
   xen: string;
   /** Device models as --device-model takes them; empty means the config's, else both. */
   dm: string;
+  /** Who starts the guest, as --toolstack takes it; empty means libxl (xl). */
+  toolstack?: string;
 }
 
 export const EMPTY_INPUT: PageInput = { config: '', devices: [], rmrr: [], dmesg: '', xen: '', dm: '' };
@@ -57,6 +59,7 @@ export function toFragment(input: PageInput): string {
   for (const d of input.devices) parts.push(`pci=${encodeShort(d.bdf)}~${toBase64Url(d.text)}`);
   if (input.xen.trim()) parts.push(`xen=${encodeShort(input.xen.trim())}`);
   if (input.dm.trim()) parts.push(`dm=${encodeShort(input.dm.trim())}`);
+  if (input.toolstack?.trim()) parts.push(`toolstack=${encodeShort(input.toolstack.trim())}`);
   for (const r of input.rmrr) if (r.trim()) parts.push(`rmrr=${encodeShort(r.trim())}`);
   if (input.dmesg) parts.push(`dmesg=${toBase64Url(input.dmesg)}`);
   return parts.join('&');
@@ -114,6 +117,9 @@ export function fromFragment(fragment: string): ReadFragment {
         break;
       case 'dm':
         input.dm = value;
+        break;
+      case 'toolstack':
+        input.toolstack = value;
         break;
       case 'rmrr':
         input.rmrr.push(value);

@@ -14,6 +14,7 @@ const config = $<HTMLTextAreaElement>('config');
 const devices = $<HTMLDivElement>('devices');
 const xen = $<HTMLInputElement>('xen');
 const dm = $<HTMLSelectElement>('dm');
+const toolstack = $<HTMLSelectElement>('toolstack');
 const rmrr = $<HTMLTextAreaElement>('rmrr');
 const dmesg = $<HTMLTextAreaElement>('dmesg');
 const link = $<HTMLInputElement>('link');
@@ -71,6 +72,7 @@ function readForm(): PageInput {
     dmesg: dmesg.value,
     xen: xen.value.trim(),
     dm: dm.value,
+    toolstack: toolstack.value,
   };
 }
 
@@ -79,8 +81,11 @@ function writeForm(input: PageInput): void {
   devices.replaceChildren();
   for (const d of input.devices) addDevice(d);
   xen.value = input.xen;
-  if (![...dm.options].some((o) => o.value === input.dm)) dm.append(h('option', { value: input.dm }, input.dm));
-  dm.value = input.dm;
+  for (const [select, value] of [[dm, input.dm], [toolstack, input.toolstack ?? '']] as const) {
+    // a value the list lacks (from a hand-written link) is kept, so its error shows beside the field
+    if (![...select.options].some((o) => o.value === value)) select.append(h('option', { value }, value));
+    select.value = value;
+  }
   rmrr.value = input.rmrr.join('\n');
   dmesg.value = input.dmesg;
   if (input.rmrr.length || input.dmesg) $<HTMLDetailsElement>('rmrr-section').open = true;
@@ -142,7 +147,7 @@ function showErrors(errors: FieldError[]): void {
     } else {
       box = $(`${e.field}-error`);
       area = e.field === 'config' ? config : e.field === 'dmesg' ? dmesg : e.field === 'rmrr' ? rmrr : undefined;
-      control = area ?? (e.field === 'xen' ? xen : e.field === 'dm' ? dm : undefined);
+      control = area ?? (e.field === 'xen' ? xen : e.field === 'dm' ? dm : e.field === 'toolstack' ? toolstack : undefined);
       if (e.field === 'rmrr' || e.field === 'dmesg') $<HTMLDetailsElement>('rmrr-section').open = true;
     }
     control?.setAttribute('aria-invalid', 'true');

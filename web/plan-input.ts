@@ -5,6 +5,7 @@
 import { InputError } from '../src/errors.js';
 import { parseDeviceModels, readGuest, type DeviceModel, type GuestConfig } from '../src/guest/config.js';
 import { hostBdf } from '../src/guest/bdf.js';
+import { TOOLSTACKS, type Toolstack } from '../src/guest/libxl.js';
 import { readHostDevice } from '../src/guest/host-device.js';
 import type { HostFunction } from '../src/guest/lspci.js';
 import { indexDevices, planGuest, type GuestPlan } from '../src/guest/plan.js';
@@ -12,7 +13,7 @@ import { parseRmrrSpec, parseXenDmesgRmrrs, type HostRmrr } from '../src/guest/r
 import type { PageInput } from './fragment.js';
 
 /** Where an error belongs on the page. */
-export type Field = 'config' | 'devices' | { device: number } | 'rmrr' | 'dmesg' | 'xen' | 'dm' | 'page';
+export type Field = 'config' | 'devices' | { device: number } | 'rmrr' | 'dmesg' | 'xen' | 'dm' | 'toolstack' | 'page';
 
 export interface FieldError {
   field: Field;
@@ -96,10 +97,14 @@ export function planInput(input: PageInput): PagePlan {
   } catch (e) {
     errors.push(...errorsOf(e, 'dm'));
   }
+  const toolstack = input.toolstack?.trim() || undefined;
+  if (toolstack && !(TOOLSTACKS as readonly string[]).includes(toolstack)) {
+    errors.push({ field: 'toolstack', message: `--toolstack: ${JSON.stringify(toolstack)} is not a toolstack this planner knows; use ${TOOLSTACKS.join(', ')}` });
+  }
   if (errors.length || !config) return { errors };
   const xen = input.xen.trim() ? input.xen.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   try {
-    return { plan: planGuest(config, indexDevices(entries), { xen, deviceModels: models, rmrrs }), errors };
+    return { plan: planGuest(config, indexDevices(entries), { xen, deviceModels: models, toolstack: toolstack as Toolstack | undefined, rmrrs }), errors };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     for (const i of e.issues) {
