@@ -5,7 +5,7 @@
 import type { GuestPlan, PlanCase } from '../src/guest/plan.js';
 import type { Severity } from '../src/guest/checks.js';
 import { humanSize } from '../src/hex.js';
-import { caseLayoutLines, caseName, deviceCell, deviceRows, NO_FINDINGS, planCaseSvg } from '../src/report/plan.js';
+import { caseLayoutLines, caseName, deviceCell, deviceRows, NO_FINDINGS, planCaseSvg, SEVERITY } from '../src/report/plan.js';
 import { provisionalOutcome } from './outcome.js';
 
 type Child = Node | string | undefined | false;
@@ -19,7 +19,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
 }
 
 const SEVERITIES: Severity[] = ['fatal', 'error', 'warning', 'note'];
-const SEVERITY_WORD: Record<Severity, string> = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' };
 const slotOf = (d: { slot: number; function: number }) => `${d.slot.toString(16).padStart(2, '0')}:${d.function}`;
 const caseId = (i: number) => `case-${i}`;
 
@@ -62,7 +61,7 @@ function findingsList(c: PlanCase): HTMLElement {
     'ul',
     { class: 'findings' },
     ...sorted.map((f) =>
-      h('li', { class: `finding ${f.severity}`, 'data-code': f.code, 'data-severity': f.severity }, h('span', { class: 'severity' }, SEVERITY_WORD[f.severity]), ' ', h('span', { class: 'message' }, f.message), f.fix ? h('div', { class: 'fix' }, h('span', {}, 'fix: '), h('span', { class: 'fix-text' }, f.fix)) : undefined, h('span', { class: 'code' }, f.code)),
+      h('li', { class: `finding ${f.severity}`, 'data-code': f.code, 'data-severity': f.severity }, h('span', { class: 'severity' }, SEVERITY[f.severity]), ' ', h('span', { class: 'message' }, f.message), f.fix ? h('div', { class: 'fix' }, h('span', {}, 'fix: '), h('span', { class: 'fix-text' }, f.fix)) : undefined, h('span', { class: 'code' }, f.code)),
     ),
   );
 }

@@ -7,7 +7,8 @@ import type { PlacedBar } from '../contract.js';
 import { placementSvg } from './svg.js';
 import { columns, wrap } from './text.js';
 
-const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' } as const;
+/** How the report names each severity. */
+export const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' } as const;
 /** The case outcome as the report writes it: works, DEGRADED (why), FAILS (why). */
 export const outcomeText = (c: Pick<PlanCase, 'outcome' | 'reasons'>) => (c.outcome === 'works' ? 'works' : `${c.outcome.toUpperCase()} (${c.reasons.join(', ')})`);
 
