@@ -293,8 +293,9 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
     await page.locator('#config').press('Control+End');
     await page.keyboard.type('maxmem = 16384\n');
     await settled(page, since);
-    expect((await hashInput()).config).toBe(example.config + 'maxmem = 16384\n');
-    expect(await page.locator('li.finding[data-code="pod-with-passthrough"]').count()).toBe(4);
+    // keystrokes may land on either side of a replan: wait for the last one
+    await expect.poll(() => hashInput().then((i) => i.config), { timeout: SLOW, interval: 200 }).toBe(example.config + 'maxmem = 16384\n');
+    await expect.poll(() => page.locator('li.finding[data-code="pod-with-passthrough"]').count(), { timeout: SLOW, interval: 200 }).toBe(4);
 
     since = await generation(page);
     await page.locator('#rmrr-section summary').click();
