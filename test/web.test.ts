@@ -27,6 +27,9 @@ const SLOW = 300_000;
 interface PageCase {
   xen: string;
   dm: string;
+  outcome: string;
+  reasons: string;
+  fixes: { outcome: string; text: string }[];
   devices: { key: string; slot: string; outcome: string; high: string; dropped: string }[];
   findings: { severity: string; code: string; message: string; fix: string | null }[];
   log: string;
@@ -38,6 +41,9 @@ function pageCases(page: Page): Promise<PageCase[]> {
     [...document.querySelectorAll<HTMLElement>('details.case')].map((c) => ({
       xen: c.dataset.xen!,
       dm: c.dataset.dm!,
+      outcome: c.querySelector<HTMLElement>('summary [data-outcome]')!.dataset.outcome!,
+      reasons: c.querySelector('.outcome-text')?.textContent ?? '',
+      fixes: [...c.querySelectorAll<HTMLElement>('li.checked-fix')].map((f) => ({ outcome: f.dataset.outcome!, text: f.textContent! })),
       devices: [...c.querySelectorAll<HTMLElement>('table.devices tbody tr')].map((r) => ({
         key: r.dataset.key!,
         slot: r.dataset.slot!,
@@ -61,6 +67,10 @@ function cliCases(plan: GuestPlan): PageCase[] {
   return plan.cases.map((c) => ({
     xen: c.xen,
     dm: c.deviceModel,
+    outcome: c.outcome,
+    // the report's words: "outcome: FAILS (rdm-conflict)"
+    reasons: c.reasons.length ? `outcome: ${c.outcome.toUpperCase()} (${c.reasons.join(', ')})` : '',
+    fixes: c.fixes.map((f) => ({ outcome: f.outcome, text: `${f.change} -> ${f.outcome}${f.remaining.length ? ` (${f.remaining.join(', ')})` : ''}${f.cost ? `; ${f.cost}` : ''}` })),
     devices: c.devices.map((d) => ({
       key: d.hostBdf ?? d.label,
       slot: `${d.slot.toString(16).padStart(2, '0')}:${d.function}`,
@@ -76,8 +86,10 @@ function cliCases(plan: GuestPlan): PageCase[] {
 async function cliPlan(args: string[]): Promise<GuestPlan> {
   const r = await runCli(['plan', ...args, '--json']);
   expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as GuestPlan;
+  const plan = JSON.parse(r.stdout) as GuestPlan;
+  // plan exits 3 when a case fails
+  expect(r.code).toBe(plan.outcome === 'fails' ? 3 : 0);
+  return plan;
 }
 
 /** Waits until the page has (re)planned after `since` (the body's data-generation before the change). */
@@ -120,7 +132,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
     return { page, requests, errors };
   }
 
-  const guests: { name: string; input: PageInput; cli: string[] }[] = [
+  const guests: { name: string; input: PageInput; cli: string[]; shows?: (cases: PageCase[]) => void }[] = [
     {
       name: 'the Windows guest with a GPU and a NIC, three releases, both device models',
       input: {
@@ -140,6 +152,12 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
       name: 'the IGD guest with its RMRR (a strict conflict)',
       input: { config: read('scenarios/guests/igd-passthrough.cfg'), devices: [{ bdf: '00:02.0', text: read('scenarios/devices/intel-igd.lspci') }], rmrr: ['0x7d000000-0x7f7fffff@00:02.0'], dmesg: '', xen: '4.14.3,4.19', dm: 'qemu-xen' },
       cli: ['scenarios/guests/igd-passthrough.cfg', '--pci', '00:02.0=scenarios/devices/intel-igd.lspci', '--rmrr', '0x7d000000-0x7f7fffff@00:02.0', '--xen', '4.14.3,4.19', '--device-model', 'qemu-xen'],
+      // the README's example: libxl refuses the guest, and the plan checks a fix
+      shows: (cases) => {
+        expect(cases.map((c) => c.outcome)).toEqual(['fails', 'fails']);
+        expect(cases[1].reasons).toMatch(/rdm-conflict/);
+        expect(cases[1].fixes.length).toBeGreaterThan(0);
+      },
     },
     {
       name: 'the IGD guest with RMRRs from xl dmesg, the config choosing the device model',
@@ -172,6 +190,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
       const shown = await pageCases(page);
       expect(shown).toEqual(expected);
       expect(shown.flatMap((c) => c.devices).length).toBeGreaterThan(0);
+      g.shows?.(shown);
       expect(errors).toEqual([]);
       await page.close();
     });

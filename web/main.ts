@@ -207,7 +207,8 @@ function update(extraProblems: string[] = []): void {
   }
   planOut.replaceChildren(renderPlan(result.plan));
   const n = result.plan.cases.length;
-  setState('planned', `Planned ${n} case${n === 1 ? '' : 's'}.`);
+  setState('planned', `Planned ${n} case${n === 1 ? '' : 's'}; worst outcome: ${result.plan.outcome}.`);
+  document.body.dataset.outcome = result.plan.outcome;
 }
 
 function loadFragment(): void {

@@ -5,8 +5,7 @@
 import type { GuestPlan, PlanCase } from '../src/guest/plan.js';
 import type { Severity } from '../src/guest/checks.js';
 import { humanSize } from '../src/hex.js';
-import { caseLayoutLines, caseName, deviceCell, deviceRows, NO_FINDINGS, planCaseSvg, SEVERITY } from '../src/report/plan.js';
-import { provisionalOutcome } from './outcome.js';
+import { caseLayoutLines, caseName, deviceCell, deviceRows, fixText, NO_FINDINGS, outcomeText, planCaseSvg, SEVERITY } from '../src/report/plan.js';
 
 type Child = Node | string | undefined | false;
 
@@ -22,9 +21,9 @@ const SEVERITIES: Severity[] = ['fatal', 'error', 'warning', 'note'];
 const slotOf = (d: { slot: number; function: number }) => `${d.slot.toString(16).padStart(2, '0')}:${d.function}`;
 const caseId = (i: number) => `case-${i}`;
 
+// the verdict's outcome (src/verdict/), with the finding codes behind it
 function outcomeBadge(c: PlanCase): HTMLElement {
-  const o = provisionalOutcome(c);
-  return h('span', { class: `outcome ${o}`, 'data-outcome': o, title: 'provisional: read from the worst finding until the verdict module lands' }, o);
+  return h('span', { class: 'outcome-line' }, h('span', { class: `outcome ${c.outcome}`, 'data-outcome': c.outcome }, c.outcome), c.reasons.length ? h('span', { class: 'reasons', 'data-reasons': c.reasons.join(' ') }, ` ${c.reasons.join(', ')}`) : undefined);
 }
 
 function sideBySide(plan: GuestPlan): HTMLElement {
@@ -86,12 +85,18 @@ function deviceTable(c: PlanCase): HTMLElement {
   );
 }
 
+function fixesList(c: PlanCase): HTMLElement {
+  return h('ul', { class: 'fixes' }, ...c.fixes.map((f) => h('li', { class: `checked-fix ${f.outcome}`, 'data-outcome': f.outcome }, fixText(f))));
+}
+
 function caseSection(plan: GuestPlan, c: PlanCase, i: number): HTMLElement {
   const title = `${caseName(c)}${c.hvmloader ? ` (hvmloader of ${c.hvmloader})` : ''}`;
   const section = h('details', { class: 'case', id: caseId(i), 'data-xen': c.xen, 'data-dm': c.deviceModel, open: '' });
-  section.append(h('summary', {}, h('h2', {}, outcomeBadge(c), ' ', title)));
+  section.append(h('summary', { title: `outcome: ${outcomeText(c)}` }, h('h2', {}, h('span', { class: `outcome ${c.outcome}`, 'data-outcome': c.outcome }, c.outcome), ' ', title)));
+  if (c.reasons.length) section.append(h('p', { class: 'outcome-text' }, `outcome: ${outcomeText(c)}`));
   for (const line of caseLayoutLines(c)) section.append(h('p', { class: 'layout' }, line));
   section.append(h('h3', {}, 'Findings'), findingsList(c));
+  if (c.fixes.length) section.append(h('h3', {}, 'Checked by planning again with the change'), fixesList(c));
   section.append(h('h3', {}, 'Devices'), deviceTable(c));
   const svg = planCaseSvg(c, `${plan.guest}: Xen ${c.xen}, ${c.deviceModel}`);
   if (svg) {

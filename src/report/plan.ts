@@ -2,7 +2,7 @@
 // release side by side; then each case's findings (with fixes) and the lines
 // hvmloader will print.
 
-import type { GuestPlan, PlanCase } from '../guest/plan.js';
+import type { CaseFix, GuestPlan, PlanCase } from '../guest/plan.js';
 import type { PlacedBar } from '../contract.js';
 import { placementSvg } from './svg.js';
 import { columns, wrap } from './text.js';
@@ -11,6 +11,9 @@ import { columns, wrap } from './text.js';
 export const SEVERITY = { fatal: 'FATAL', error: 'ERROR', warning: 'WARN', note: 'note' } as const;
 /** The case outcome as the report writes it: works, DEGRADED (why), FAILS (why). */
 export const outcomeText = (c: Pick<PlanCase, 'outcome' | 'reasons'>) => (c.outcome === 'works' ? 'works' : `${c.outcome.toUpperCase()} (${c.reasons.join(', ')})`);
+
+/** A fix checked by planning again: "mmio_hole = 1024 -> works; moves 512 MiB of RAM above 4 GiB". */
+export const fixText = (f: CaseFix) => `${f.change} -> ${f.outcome}${f.remaining.length ? ` (${f.remaining.join(', ')})` : ''}${f.cost ? `; ${f.cost}` : ''}`;
 
 /** A name for a case: "Xen 4.19.0 qemu-xen". */
 export const caseName = (c: PlanCase) => `Xen ${c.xen} ${c.deviceModel}`;
@@ -65,7 +68,7 @@ export function planReport(plan: GuestPlan, options: { log?: boolean } = {}): st
     }
     if (c.fixes.length) {
       out.push('  checked by planning again with the change:');
-      for (const f of c.fixes) out.push(`    ${f.change} -> ${f.outcome}${f.remaining.length ? ` (${f.remaining.join(', ')})` : ''}${f.cost ? `; ${f.cost}` : ''}`);
+      for (const f of c.fixes) out.push(`    ${fixText(f)}`);
     }
     if (c.result && (options.log ?? true)) {
       out.push('  hvmloader will print:');
