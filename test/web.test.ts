@@ -226,6 +226,8 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
     expect(await issue.getAttribute('data-line')).toBe('4');
     expect(await issue.getAttribute('data-col')).toBe('1');
     expect(await issue.locator('.message').textContent()).toBe(`xl.cfg${cliWords}`);
+    // as the README quotes it
+    expect(`xl.cfg${cliWords}`).toBe('xl.cfg:4:1: expected , or ] in the list begun on line 3, found "memory"');
     expect(await issue.locator('pre.excerpt').textContent()).toBe('4 | memory = 4096\n    ^');
     expect(await page.locator('#config').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('details.case').count()).toBe(0);
