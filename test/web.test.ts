@@ -405,6 +405,8 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
     expect(unlabelled).toEqual([]);
     // nothing wider than the screen: wide tables and the map scroll inside their own boxes
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // the link to post stays readable rather than squeezed beside the status
+    expect((await page.locator('#link').boundingBox())!.width).toBeGreaterThan(200);
     // Tab walks through the inputs in reading order
     const reached: string[] = [];
     await page.locator('body').focus();
