@@ -14,6 +14,7 @@ const input: PageInput = {
   xen: '4.14.3,4.19',
   dm: 'qemu-xen,qemu-xen-traditional',
   toolstack: 'xend',
+  bits: '46',
 };
 
 describe('link fragment', () => {
@@ -23,7 +24,7 @@ describe('link fragment', () => {
 
   it('writes the documented form: base64url texts, legible releases, models, BDFs and RMRRs', () => {
     const f = toFragment(input);
-    expect(f).toMatch(/^config=[A-Za-z0-9_-]+&pci=0b:00\.0~[A-Za-z0-9_-]+&pci=0000:3b:00\.1~&xen=4\.14\.3,4\.19&dm=qemu-xen,qemu-xen-traditional&toolstack=xend&rmrr=0x7d000000-0x7f7fffff@00:02\.0\+00:14\.0&dmesg=[A-Za-z0-9_-]+$/);
+    expect(f).toMatch(/^config=[A-Za-z0-9_-]+&pci=0b:00\.0~[A-Za-z0-9_-]+&pci=0000:3b:00\.1~&xen=4\.14\.3,4\.19&dm=qemu-xen,qemu-xen-traditional&toolstack=xend&bits=46&rmrr=0x7d000000-0x7f7fffff@00:02\.0\+00:14\.0&dmesg=[A-Za-z0-9_-]+$/);
     expect(Buffer.from(/^config=([^&]+)/.exec(f)![1], 'base64url').toString('utf8')).toBe(input.config);
   });
 

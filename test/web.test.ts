@@ -145,8 +145,9 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
         dmesg: '',
         xen: '4.2,4.14.3,4.19',
         dm: 'qemu-xen,qemu-xen-traditional',
+        bits: '46',
       },
-      cli: ['scenarios/guests/win10-gpu-nic.cfg', '--pci', '0b:00.0=scenarios/devices/geforce-rtx3090.lspci', '--pci', '3b:00.0=scenarios/devices/x710-sriov.lspci', '--xen', '4.2,4.14.3,4.19', '--device-model', 'qemu-xen,qemu-xen-traditional'],
+      cli: ['scenarios/guests/win10-gpu-nic.cfg', '--pci', '0b:00.0=scenarios/devices/geforce-rtx3090.lspci', '--pci', '3b:00.0=scenarios/devices/x710-sriov.lspci', '--xen', '4.2,4.14.3,4.19', '--device-model', 'qemu-xen,qemu-xen-traditional', '--phys-addr-bits', '46'],
     },
     {
       name: 'the IGD guest with its RMRR (a strict conflict)',
@@ -199,10 +200,10 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
   it('reads a link written by hand in the documented form', async () => {
     // built here without web/fragment.ts: the format itself is the contract
     const cfg = read('scenarios/guests/win10-gpu-nic.cfg').replace('memory = 8192', 'memory = 3840');
-    const fragment = `config=${b64(cfg)}&pci=0b:00.0~${b64(read('scenarios/devices/a100-80gb.lspci'))}&pci=0000:3b:00.0~${b64(read('scenarios/devices/nvme-ssd.lspci'))}&xen=4.5,4.19&dm=qemu-xen`;
+    const fragment = `config=${b64(cfg)}&pci=0b:00.0~${b64(read('scenarios/devices/a100-80gb.lspci'))}&pci=0000:3b:00.0~${b64(read('scenarios/devices/nvme-ssd.lspci'))}&xen=4.5,4.19&dm=qemu-xen&bits=46`;
     const dir = mkdtempSync(join(tmpdir(), 'mmio-web-cfg-'));
     writeFileSync(join(dir, 'guest.cfg'), cfg);
-    const expected = cliCases(await cliPlan([join(dir, 'guest.cfg'), '--pci', '0b:00.0=scenarios/devices/a100-80gb.lspci', '--pci', '0000:3b:00.0=scenarios/devices/nvme-ssd.lspci', '--xen', '4.5,4.19', '--device-model', 'qemu-xen']));
+    const expected = cliCases(await cliPlan([join(dir, 'guest.cfg'), '--pci', '0b:00.0=scenarios/devices/a100-80gb.lspci', '--pci', '0000:3b:00.0=scenarios/devices/nvme-ssd.lspci', '--xen', '4.5,4.19', '--device-model', 'qemu-xen', '--phys-addr-bits', '46']));
     const { page } = await open(fragment);
     expect(await pageCases(page)).toEqual(expected);
     // this guest is one where something happens: a device above 4 GiB or dropped, or a finding
@@ -254,16 +255,18 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
   });
 
   it('shows a value the form does not offer beside its field, from a hand-written link', async () => {
-    const { page } = await open(`config=${b64(read('scenarios/guests/win10-gpu-nic.cfg'))}&dm=qemu-xen,qemu-upstream&toolstack=xapi&xen=4.19,5.0`);
+    const { page } = await open(`config=${b64(read('scenarios/guests/win10-gpu-nic.cfg'))}&dm=qemu-xen,qemu-upstream&toolstack=xapi&xen=4.19,5.0&bits=64`);
     expect(await page.evaluate(() => document.body.dataset.state)).toBe('errors');
     expect(await page.locator('#dm-error .message').textContent()).toBe('--device-model: unknown device model "qemu-upstream"; use qemu-xen, qemu-xen-traditional or both, comma-separated');
     expect(await page.locator('#toolstack-error .message').textContent()).toMatch(/^--toolstack: "xapi" is not a toolstack this planner knows; use libxl, xend, other$/);
     expect(await page.locator('#toolstack').inputValue()).toBe('xapi');
+    expect(await page.locator('#bits-error .message').textContent()).toBe('--phys-addr-bits: "64": a physical address width is a whole number of bits from 32 to 52 (see `address sizes` in /proc/cpuinfo)');
     expect(await page.locator('#dm').getAttribute('aria-invalid')).toBe('true');
     // once those are fixed, the release is checked as --xen checks it
     const since = await generation(page);
     await page.locator('#dm').selectOption('qemu-xen');
     await page.locator('#toolstack').selectOption('');
+    await page.locator('#bits').fill('46');
     await settled(page, since);
     await expect.poll(() => page.locator('#xen-error .message').textContent(), { timeout: SLOW }).toBe('--xen: Xen 5.0 is outside what is modelled (4.2 and later 4.x releases)');
     await page.close();

@@ -11,7 +11,7 @@ import type { PageInput } from './fragment.js';
 export const EXAMPLES: { name: string; input: PageInput }[] = [
   {
     name: 'Windows guest, RTX 3090 + X710, Xen 4.17.4 and 4.19',
-    input: { config: win10Config, devices: [{ bdf: '0b:00.0', text: rtx3090 }, { bdf: '3b:00.0', text: x710 }], rmrr: [], dmesg: '', xen: '4.17.4,4.19', dm: 'qemu-xen,qemu-xen-traditional' },
+    input: { config: win10Config, devices: [{ bdf: '0b:00.0', text: rtx3090 }, { bdf: '3b:00.0', text: x710 }], rmrr: [], dmesg: '', xen: '4.17.4,4.19', dm: 'qemu-xen,qemu-xen-traditional', bits: '46' },
   },
   {
     name: 'Intel IGD with its RMRR, Xen 4.19',

@@ -1,7 +1,7 @@
 // The page's whole input, and its form in the URL fragment, so a plan can be
 // shared as a link:
 //   #config=<base64url>&pci=<BDF>~<base64url>&pci=...&xen=4.14.3,4.19&dm=qemu-xen
-//   &toolstack=xend&rmrr=0x7d000000-0x7f7fffff@00:02.0&dmesg=<base64url>
+//   &toolstack=xend&bits=46&rmrr=0x7d000000-0x7f7fffff@00:02.0&dmesg=<base64url>
 // Texts travel as base64url of their UTF-8 bytes; the short values (BDF,
 // releases, device models, --rmrr strings) as written, so a link stays legible.
 // A fragment never reaches a server, so nothing typed leaves the browser.
@@ -25,6 +25,8 @@ export interface PageInput {
   dm: string;
   /** Who starts the guest, as --toolstack takes it; empty means libxl (xl). */
   toolstack?: string;
+  /** The host CPU's physical address width, as --phys-addr-bits takes it; empty means hvmloader's default. */
+  bits?: string;
 }
 
 export const EMPTY_INPUT: PageInput = { config: '', devices: [], rmrr: [], dmesg: '', xen: '', dm: '' };
@@ -60,6 +62,7 @@ export function toFragment(input: PageInput): string {
   if (input.xen.trim()) parts.push(`xen=${encodeShort(input.xen.trim())}`);
   if (input.dm.trim()) parts.push(`dm=${encodeShort(input.dm.trim())}`);
   if (input.toolstack?.trim()) parts.push(`toolstack=${encodeShort(input.toolstack.trim())}`);
+  if (input.bits?.trim()) parts.push(`bits=${encodeShort(input.bits.trim())}`);
   for (const r of input.rmrr) if (r.trim()) parts.push(`rmrr=${encodeShort(r.trim())}`);
   if (input.dmesg) parts.push(`dmesg=${toBase64Url(input.dmesg)}`);
   return parts.join('&');
@@ -120,6 +123,9 @@ export function fromFragment(fragment: string): ReadFragment {
         break;
       case 'toolstack':
         input.toolstack = value;
+        break;
+      case 'bits':
+        input.bits = value;
         break;
       case 'rmrr':
         input.rmrr.push(value);

@@ -15,6 +15,7 @@ const devices = $<HTMLDivElement>('devices');
 const xen = $<HTMLInputElement>('xen');
 const dm = $<HTMLSelectElement>('dm');
 const toolstack = $<HTMLSelectElement>('toolstack');
+const bits = $<HTMLInputElement>('bits');
 const rmrr = $<HTMLTextAreaElement>('rmrr');
 const dmesg = $<HTMLTextAreaElement>('dmesg');
 const link = $<HTMLInputElement>('link');
@@ -73,6 +74,7 @@ function readForm(): PageInput {
     xen: xen.value.trim(),
     dm: dm.value,
     toolstack: toolstack.value,
+    bits: bits.value.trim(),
   };
 }
 
@@ -81,6 +83,7 @@ function writeForm(input: PageInput): void {
   devices.replaceChildren();
   for (const d of input.devices) addDevice(d);
   xen.value = input.xen;
+  bits.value = input.bits ?? '';
   for (const [select, value] of [[dm, input.dm], [toolstack, input.toolstack ?? '']] as const) {
     // a value the list lacks (from a hand-written link) is kept, so its error shows beside the field
     if (![...select.options].some((o) => o.value === value)) select.append(h('option', { value }, value));
@@ -147,7 +150,7 @@ function showErrors(errors: FieldError[]): void {
     } else {
       box = $(`${e.field}-error`);
       area = e.field === 'config' ? config : e.field === 'dmesg' ? dmesg : e.field === 'rmrr' ? rmrr : undefined;
-      control = area ?? (e.field === 'xen' ? xen : e.field === 'dm' ? dm : e.field === 'toolstack' ? toolstack : undefined);
+      control = area ?? (e.field === 'xen' ? xen : e.field === 'dm' ? dm : e.field === 'toolstack' ? toolstack : e.field === 'bits' ? bits : undefined);
       if (e.field === 'rmrr' || e.field === 'dmesg') $<HTMLDetailsElement>('rmrr-section').open = true;
     }
     control?.setAttribute('aria-invalid', 'true');

@@ -3,7 +3,7 @@
 // that each InputError is shown beside the field it concerns.
 
 import { InputError } from '../src/errors.js';
-import { parseDeviceModels, readGuest, type DeviceModel, type GuestConfig } from '../src/guest/config.js';
+import { parseDeviceModels, parsePhysAddrBits, readGuest, type DeviceModel, type GuestConfig } from '../src/guest/config.js';
 import { hostBdf } from '../src/guest/bdf.js';
 import { TOOLSTACKS, type Toolstack } from '../src/guest/libxl.js';
 import { readHostDevice } from '../src/guest/host-device.js';
@@ -13,7 +13,7 @@ import { parseRmrrSpec, parseXenDmesgRmrrs, type HostRmrr } from '../src/guest/r
 import type { PageInput } from './fragment.js';
 
 /** Where an error belongs on the page. */
-export type Field = 'config' | 'devices' | { device: number } | 'rmrr' | 'dmesg' | 'xen' | 'dm' | 'toolstack' | 'page';
+export type Field = 'config' | 'devices' | { device: number } | 'rmrr' | 'dmesg' | 'xen' | 'dm' | 'toolstack' | 'bits' | 'page';
 
 export interface FieldError {
   field: Field;
@@ -101,10 +101,16 @@ export function planInput(input: PageInput): PagePlan {
   if (toolstack && !(TOOLSTACKS as readonly string[]).includes(toolstack)) {
     errors.push({ field: 'toolstack', message: `--toolstack: ${JSON.stringify(toolstack)} is not a toolstack this planner knows; use ${TOOLSTACKS.join(', ')}` });
   }
+  let physAddrBits: number | undefined;
+  try {
+    if (input.bits?.trim()) physAddrBits = parsePhysAddrBits(input.bits);
+  } catch (e) {
+    errors.push(...errorsOf(e, 'bits'));
+  }
   if (errors.length || !config) return { errors };
   const xen = input.xen.trim() ? input.xen.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   try {
-    return { plan: planGuest(config, indexDevices(entries), { xen, deviceModels: models, toolstack: toolstack as Toolstack | undefined, rmrrs }), errors };
+    return { plan: planGuest(config, indexDevices(entries), { xen, deviceModels: models, toolstack: toolstack as Toolstack | undefined, rmrrs, physAddrBits }), errors };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     for (const i of e.issues) {

@@ -2,7 +2,7 @@
 
 import { InputError } from '../errors.js';
 import type { CaseOutcome } from '../verdict/findings.js';
-import { parseDeviceModels, readGuest } from '../guest/config.js';
+import { parseDeviceModels, parsePhysAddrBits, readGuest } from '../guest/config.js';
 import type { Toolstack } from '../guest/libxl.js';
 import { readHostDevice } from '../guest/host-device.js';
 import { indexDevices, planGuest } from '../guest/plan.js';
@@ -40,7 +40,7 @@ export function makePlan(file: string, flags: PlanFlags, io: Io, text = readInpu
   const toolstack = flags.toolstack as Toolstack | undefined;
   const rmrrs: HostRmrr[] = (flags.rmrr ?? []).map((spec) => parseRmrrSpec(spec));
   if (flags.rmrrLog) rmrrs.push(...parseXenDmesgRmrrs(readInput(flags.rmrrLog, io), flags.rmrrLog));
-  return planGuest(config, devices, { xen, deviceModels, toolstack, rmrrs, physAddrBits: parsePhysAddrBits(flags.physAddrBits) });
+  return planGuest(config, devices, { xen, deviceModels, toolstack, rmrrs, physAddrBits: flags.physAddrBits === undefined ? undefined : parsePhysAddrBits(flags.physAddrBits) });
 }
 
 /** Prints the plan; returns its worst case outcome, for the exit status. */
@@ -59,11 +59,4 @@ export function runPlan(file: string, flags: PlanFlags, io: Io): CaseOutcome {
     io.out(planBudgetSection(readGuest(text, source), flags.xen?.split(',').map((s) => s.trim()).filter(Boolean), flags.deviceModel ? parseDeviceModels(flags.deviceModel) : undefined));
   }
   return plan.outcome;
-}
-
-function parsePhysAddrBits(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const bits = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!(bits >= 32 && bits <= 52)) throw new InputError([{ path: '--phys-addr-bits', message: `${JSON.stringify(value)}: a physical address width is a whole number of bits from 32 to 52 (see \`address sizes\` in /proc/cpuinfo)` }]);
-  return bits;
 }
