@@ -192,6 +192,11 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
       expect(shown).toEqual(expected);
       expect(shown.flatMap((c) => c.devices).length).toBeGreaterThan(0);
       g.shows?.(shown);
+      // the memory budget section plan prints after its report, word for word
+      const text = await runCli(['plan', ...g.cli]);
+      const budget = (await page.locator('pre.budget-text').textContent())!;
+      expect(budget).toMatch(/^Memory budget/);
+      expect(text.stdout.trimEnd().endsWith(budget)).toBe(true);
       expect(errors).toEqual([]);
       await page.close();
     });

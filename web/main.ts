@@ -208,7 +208,7 @@ function update(extraProblems: string[] = []): void {
     setState('errors', `${errors.length} problem${errors.length === 1 ? '' : 's'} in the input.`);
     return;
   }
-  planOut.replaceChildren(renderPlan(result.plan));
+  planOut.replaceChildren(renderPlan(result.plan, result.budget));
   const n = result.plan.cases.length;
   setState('planned', `Planned ${n} case${n === 1 ? '' : 's'}; worst outcome: ${result.plan.outcome}.`);
   document.body.dataset.outcome = result.plan.outcome;

@@ -10,6 +10,7 @@ import { readHostDevice } from '../src/guest/host-device.js';
 import type { HostFunction } from '../src/guest/lspci.js';
 import { indexDevices, planGuest, type GuestPlan } from '../src/guest/plan.js';
 import { parseRmrrSpec, parseXenDmesgRmrrs, type HostRmrr } from '../src/guest/rdm.js';
+import { planBudgetSection } from '../src/report/budget.js';
 import type { PageInput } from './fragment.js';
 
 /** Where an error belongs on the page. */
@@ -51,6 +52,8 @@ function errorsOf(e: unknown, field: Field, source?: string): FieldError[] {
 
 export interface PagePlan {
   plan?: GuestPlan;
+  /** The memory budget section `plan` prints after the report. */
+  budget?: string;
   errors: FieldError[];
 }
 
@@ -110,7 +113,8 @@ export function planInput(input: PageInput): PagePlan {
   if (errors.length || !config) return { errors };
   const xen = input.xen.trim() ? input.xen.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   try {
-    return { plan: planGuest(config, indexDevices(entries), { xen, deviceModels: models, toolstack: toolstack as Toolstack | undefined, rmrrs, physAddrBits }), errors };
+    const plan = planGuest(config, indexDevices(entries), { xen, deviceModels: models, toolstack: toolstack as Toolstack | undefined, rmrrs, physAddrBits });
+    return { plan, budget: planBudgetSection(config, xen, models), errors };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     for (const i of e.issues) {

@@ -109,9 +109,11 @@ function caseSection(plan: GuestPlan, c: PlanCase, i: number): HTMLElement {
   return section;
 }
 
-export function renderPlan(plan: GuestPlan): DocumentFragment {
+export function renderPlan(plan: GuestPlan, budget?: string): DocumentFragment {
   const out = document.createDocumentFragment();
   out.append(sideBySide(plan));
   plan.cases.forEach((c, i) => out.append(caseSection(plan, c, i)));
+  // the memory budget as `plan` prints it after its report (src/report/budget.ts)
+  if (budget?.trim()) out.append(h('details', { class: 'budget', open: '' }, h('summary', {}, h('h2', {}, 'Memory budget')), h('pre', { class: 'log budget-text', tabindex: '0' }, budget.trim())));
   return out;
 }
