@@ -1,12 +1,13 @@
 // The risk matrix reproduces the 4.3 cover letter's analysis by computation
 // (shared/seeds/002); where the computation disagrees with its prose, the
 // computed truth is pinned here and the README explains the difference.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { busToInput, parseBus, place } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
+import { hasChromium, launchChromium } from './helpers/chromium.js';
 import { computeMatrix, configBus, configs, judgeFromSummary, verdict, type Matrix, type Row } from '../src/matrix/run.js';
 import { placeMany } from '../src/place.js';
 import { readGuest } from '../src/guest/config.js';
@@ -242,20 +243,15 @@ describe('mmio-planner matrix', () => {
 
 // The HTML report in a real headless Chromium: the summary counts and a
 // cell's hover text must match the JSON. CI installs Debian's chromium.
-const CHROMIUM = '/usr/bin/chromium';
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('HTML report in Chromium', () => {
+describe.skipIf(!hasChromium)('HTML report in Chromium', () => {
   it('shows the JSON counts and a cell hover with its configurations', async () => {
-    const { chromium } = await import('playwright-core');
     const dir = mkdtempSync(join(tmpdir(), 'matrix-html-'));
     const space = makeSpace({ guestType: ['hvm'], toolstack: ['libxl'], ramMiB: [2048, 4096, 8192], mmio32MiB: [0, 512], mmio64MiB: [0, 1024, 4096] });
     const matrix = computeMatrix(space, '4.3-rc', '4.3');
     const { html } = await import('../src/matrix/report.js');
     const file = join(dir, 'matrix.html');
     writeFileSync(file, html(matrix));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto('file://' + file);

@@ -3,10 +3,9 @@
 import { budget, type BudgetOptions, type ClaimModeOption } from '../budget/budget.js';
 import { InputError } from '../errors.js';
 import type { CaseOutcome } from '../verdict/findings.js';
-import { readGuest } from '../guest/config.js';
+import { parseDeviceModels, readGuest } from '../guest/config.js';
 import { budgetReport } from '../report/budget.js';
 import { readInput, type Io } from './io.js';
-import { parseDeviceModels } from './plan.js';
 
 export interface BudgetFlags {
   xen?: string;

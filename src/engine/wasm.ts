@@ -28,6 +28,15 @@ function findWasm(): string {
   return file;
 }
 
+/**
+ * Uses an engine module compiled elsewhere: the web page fetches the wasm
+ * itself, since a browser has no file to read. Node never calls this and
+ * loadEngine() reads build/engine.wasm on first use.
+ */
+export function installEngine(module: WebAssembly.Module): void {
+  engine = new WebAssembly.Instance(module, {}).exports as unknown as EngineExports;
+}
+
 export function loadEngine(): EngineExports {
   if (!engine) {
     const module = new WebAssembly.Module(readFileSync(findWasm()));

@@ -12,6 +12,23 @@ import { parseXlConfig, type XlValue } from './xlcfg.js';
 export type DeviceModel = 'qemu-xen' | 'qemu-xen-traditional';
 export const DEVICE_MODELS: readonly DeviceModel[] = ['qemu-xen', 'qemu-xen-traditional'];
 
+/** A --phys-addr-bits value: the host CPU's physical address width, as hvmloader reads it through CPUID. */
+export function parsePhysAddrBits(value: string, where = '--phys-addr-bits'): number {
+  const bits = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(bits >= 32 && bits <= 52)) throw new InputError([{ path: where, message: `${JSON.stringify(value)}: a physical address width is a whole number of bits from 32 to 52 (see \`address sizes\` in /proc/cpuinfo)` }]);
+  return bits;
+}
+
+/** A --device-model value: one model or both, comma-separated. */
+export function parseDeviceModels(value: string, where = '--device-model'): DeviceModel[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(DEVICE_MODELS as readonly string[]).includes(n));
+  if (bad.length || names.length === 0) {
+    throw new InputError([{ path: where, message: `${bad.length ? `unknown device model ${bad.map((b) => JSON.stringify(b)).join(', ')}` : 'none given'}; use qemu-xen, qemu-xen-traditional or both, comma-separated` }]);
+  }
+  return names as DeviceModel[];
+}
+
 export interface PciSpec {
   /** Host address as written, normalised to DDDD:BB:DD.F. */
   bdf: string;
