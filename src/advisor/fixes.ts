@@ -6,7 +6,7 @@
 //    high (relocation not allowed, as libxl sets for qemu-xen) keeps more RAM;
 //  - the functions whose removal lets everything else be placed.
 
-import { deriveBus, type Bus } from '../bus.js';
+import { deriveBus, trustedBus, type Bus } from '../bus.js';
 import { isEmulated } from '../verdict/functions.js';
 import type { PlacementResult } from '../contract.js';
 import { placeMany } from '../place.js';
@@ -37,8 +37,17 @@ export function withMmioHole(bus: Bus, holeMiB: number): Bus {
   const ram = totalRam(bus);
   let low = ram < FOUR_GIB - hole ? ram : FOUR_GIB - hole;
   for (const r of bus.reserved) if (r.start < low) low = r.start;
-  return deriveBus(bus, { lowMemEnd: low, highMemEnd: ram > low ? FOUR_GIB + (ram - low) : 0n, mmioHoleSize: hole });
+  const changes = { lowMemEnd: low, highMemEnd: ram > low ? FOUR_GIB + (ram - low) : 0n, mmioHoleSize: hole };
+  // only RAM's ends and the hole change, and these stay where the contract allows
+  // them (page-aligned RAM end from 1 MiB to 4 GiB, a MiB-multiple hole): no need
+  // to validate the whole bus again, which for a full bus costs milliseconds a candidate
+  if (low % 0x1000n === 0n && low >= 0x100000n && changes.highMemEnd < 1n << 44n) return trustedBus({ ...bus, ...changes });
+  return deriveBus(bus, changes);
 }
+
+// Candidates are placed in small batches, smallest first, so the search stops at
+// the first that fits without holding thousands of placed buses at once.
+const CANDIDATE_BATCH = 64;
 
 const allLow = (r: PlacementResult) => r.bars.every((b) => b.placement === 'low' || b.placement === 'io');
 const allPlaced = (r: PlacementResult) => r.bars.every((b) => b.placement !== 'unplaced');
@@ -68,17 +77,19 @@ export function computeFixes(bus: Bus): Fixes {
 
   let smallestHole: HoleFix | undefined;
   if (holeHonoured) {
-    const candidates: Bus[] = [];
-    for (let mib = MMIO_HOLE_MIN_MIB; mib <= MMIO_HOLE_MAX_MIB; mib++) candidates.push(withMmioHole(bus, mib));
-    const placed = placeMany(candidates);
-    for (let i = 0; i < candidates.length; i++) {
-      const s = placed.summary(i);
-      if (s.unplaced === 0 && s.high === 0) {
-        const result = placed.result(i);
-        if (!allLow(result)) continue;
-        const ramBelow4G = candidates[i].lowMemEnd;
-        smallestHole = { holeMiB: MMIO_HOLE_MIN_MIB + i, ramBelow4G, ramCost: bus.lowMemEnd > ramBelow4G ? bus.lowMemEnd - ramBelow4G : 0n, result };
-        break;
+    search: for (let first = MMIO_HOLE_MIN_MIB; first <= MMIO_HOLE_MAX_MIB; first += CANDIDATE_BATCH) {
+      const candidates: Bus[] = [];
+      for (let mib = first; mib < first + CANDIDATE_BATCH && mib <= MMIO_HOLE_MAX_MIB; mib++) candidates.push(withMmioHole(bus, mib));
+      const placed = placeMany(candidates);
+      for (let i = 0; i < candidates.length; i++) {
+        const s = placed.summary(i);
+        if (s.unplaced === 0 && s.high === 0) {
+          const result = placed.result(i);
+          if (!allLow(result)) continue;
+          const ramBelow4G = candidates[i].lowMemEnd;
+          smallestHole = { holeMiB: first + i, ramBelow4G, ramCost: bus.lowMemEnd > ramBelow4G ? bus.lowMemEnd - ramBelow4G : 0n, result };
+          break search;
+        }
       }
     }
   }
@@ -94,7 +105,8 @@ export function computeFixes(bus: Bus): Fixes {
   const removable: string[] = [];
   const original = placeMany([bus]);
   const others = original.unplaced(0) === 0 ? [] : bus.devices.filter((d) => !isEmulated(d));
-  const without = others.map((d) => deriveBus(bus, { devices: bus.devices.filter((x) => x !== d) }));
+  // a bus less one passed-through function is as valid as the bus was
+  const without = others.map((d) => trustedBus({ ...bus, devices: bus.devices.filter((x) => x !== d) }));
   if (without.length) {
     const placed = placeMany(without);
     others.forEach((d, i) => {

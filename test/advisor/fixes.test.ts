@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeFixes, withMmioHole } from '../../src/advisor/fixes.js';
 import { runCli } from '../helpers/cli.js';
-import { parseBus, place, type BusInput } from '../../src/index.js';
+import { busToInput, parseBus, place, type BusInput } from '../../src/index.js';
 
 const dir = new URL('../../scenarios/buses/', import.meta.url).pathname;
 const load = (name: string) => parseBus(JSON.parse(readFileSync(join(dir, name), 'utf8')) as BusInput);
@@ -48,6 +48,19 @@ describe('smallest mmio_hole', () => {
 
   it('finds the single device whose removal lets the rest fit', () => {
     expect(computeFixes(load('mmio-hole-not-power-of-two.json')).removable).toEqual(['05:0']);
+  });
+});
+
+describe('candidate buses', () => {
+  it('an mmio_hole candidate built without validating again is the bus validation gives, and places the same', () => {
+    for (const f of ['gpu-256m-4g-ram.json', 'rmrr-in-hole.json', 'mmio-hole-not-power-of-two.json', 'datacenter-gpu-64g.json']) {
+      const bus = parseBus(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+      for (const mib of [256, 700, 1024, 3840]) {
+        const fast = withMmioHole(bus, mib);
+        const checked = parseBus(busToInput(fast));
+        expect(place(fast), `${f} mmio_hole ${mib}`).toEqual(place(checked));
+      }
+    }
   });
 });
 
