@@ -55,6 +55,9 @@ const hostDevices = indexDevices([
 task('guest plan: planGuest(win10 guest, 4.17.4+4.19 x both device models)', 4, NaN, () =>
   planGuest(guest, hostDevices, { xen: ['4.17.4', '4.19'], deviceModels: ['qemu-xen', 'qemu-xen-traditional'] }),
 );
+task('guest plan, outcomes only: planGuest(..., { fixes: false })', 4, NaN, () =>
+  planGuest(guest, hostDevices, { xen: ['4.17.4', '4.19'], deviceModels: ['qemu-xen', 'qemu-xen-traditional'], fixes: false }),
+);
 // the same guest's memory budget (no placement: the rules, the emulated ROMs, the findings)
 task('guest budget: budget(win10 guest, 4.17.4+4.19 x both device models)', 4, NaN, () =>
   budget(guest, { xen: ['4.17.4', '4.19'], deviceModels: ['qemu-xen', 'qemu-xen-traditional'], hostFreeMiB: 16384 }),

@@ -1,6 +1,7 @@
 // One verdict for a guest: plan, explain, advise() and the exit status tell
 // the same story, because every consequence is weighed in src/verdict/.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseLspci } from '../src/guest/lspci.js';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +71,17 @@ describe('the exit status reads the verdict', () => {
     const e = await runCli(['explain', ...stubdom, '--xen', '4.17.3']);
     expect(e.code).toBe(3);
     expect(e.stdout).toMatch(/Outcome: FAILS \(ram-relocated-qemu-xen\)\n  FATAL hvmloader moves 256 MiB of RAM above 4 GiB/);
+  });
+
+  it('fixes: false gives the same verdict without looking for fixes', () => {
+    const cfg = readGuest('type = "hvm"\nmemory = 8192\nvga = "stdvga"\ndevice_model_stubdomain_override = 1\npci = ["0b:00.0"]\n', 'stub.cfg');
+    const gpuFn = parseLspci(readFileSync(dev('geforce-rtx3090.lspci'), 'utf8'));
+    const devices = indexDevices([{ bdf: '0b:00.0', functions: gpuFn }]);
+    const full = planGuest(cfg, devices, { xen: ['4.17.3'], deviceModels: ['qemu-xen'] }).cases[0];
+    const quick = planGuest(cfg, devices, { xen: ['4.17.3'], deviceModels: ['qemu-xen'], fixes: false }).cases[0];
+    expect(full.fixes.length).toBeGreaterThan(0);
+    expect(quick.fixes).toEqual([]);
+    expect([quick.outcome, quick.reasons, quick.devices]).toEqual([full.outcome, full.reasons, full.devices]);
   });
 
   it('0 once the release carries the fix (4.17.4), and with the fix applied', async () => {

@@ -63,6 +63,12 @@ export interface PlanOptions {
   physAddrBits?: number;
   /** The host's RMRRs (Intel VT-d reserved memory), for libxl's reserved device memory handling. */
   rmrrs?: HostRmrr[];
+  /**
+   * Look for fixes of cases that do not work, each checked by planning again
+   * (default true). Off, a case that does not work costs one placement, not a
+   * dozen: for sweeps that only want outcomes.
+   */
+  fixes?: boolean;
 }
 
 const DEFAULT_XEN = ['4.19'];
@@ -297,9 +303,9 @@ function judgedCase(c: CaseInput): PlanCase {
 }
 
 /** A whole case: judged, then (unless it works) the changes that make it better, each checked. */
-function caseFor(c: CaseInput): PlanCase {
+function caseFor(c: CaseInput, lookForFixes: boolean): PlanCase {
   const judged = judgedCase(c);
-  if (judged.outcome === 'works' || !judged.available) return judged;
+  if (judged.outcome === 'works' || !judged.available || !lookForFixes) return judged;
   // step 6: fixes, each verified by planning the changed guest again
   const fixes = guestFixes(judged, c.cfg, (cfg) => judgedCase({ ...c, cfg }));
   return { ...judged, fixes, findings: withFixes(judged.findings, fixes) };
@@ -334,7 +340,7 @@ export function planGuest(config: GuestConfig, devices: Map<string, HostFunction
   const models = options.deviceModels ?? (config.deviceModel ? [config.deviceModel] : [...DEVICE_MODELS]);
   const cases: PlanCase[] = [];
   for (const release of releases) {
-    for (const dm of models) cases.push(caseFor({ cfg: config, devices, release, dm, toolstack, physAddrBits: options.physAddrBits ?? DEFAULT_PHYS_ADDR_BITS, physAddrBitsGiven: options.physAddrBits !== undefined, rmrrs: options.rmrrs ?? [] }));
+    for (const dm of models) cases.push(caseFor({ cfg: config, devices, release, dm, toolstack, physAddrBits: options.physAddrBits ?? DEFAULT_PHYS_ADDR_BITS, physAddrBitsGiven: options.physAddrBits !== undefined, rmrrs: options.rmrrs ?? [] }, options.fixes ?? true));
   }
   return { guest: config.source, outcome: worstOutcome(cases.map((c) => c.outcome)), cases };
 }
