@@ -238,7 +238,7 @@ export function firmwareFindings(ctx: FirmwareContext, result: PlacementResult):
     out.push({
       severity: 'error',
       code: 'ovmf-reassigns-bars',
-      message: `${which}, predates ${OVMF_CHANGES['xen-light-enumeration'].commit} and enumerates PCI itself and reassigns every BAR inside a fixed 2-4 GiB window: the placement shown is not what the guest gets${high.length ? `, and ${list(high)} has no room there` : ''}`,
+      message: `${which}, predates ${OVMF_CHANGES['xen-light-enumeration'].commit}: it enumerates PCI itself and reassigns every BAR inside a fixed 2-4 GiB window, so the placement shown is not what the guest gets${high.length ? `, and ${list(high)} has no room there` : ''}`,
       fix: `use Xen ${firstXenWith('xen-light-enumeration')} or later, or bios = "seabios"`,
     });
     return out;
