@@ -160,6 +160,8 @@ export function biosRefusal(bios: Bios | undefined, dm: DeviceModel, toolstack: 
   return undefined;
 }
 
+export type FirmwareFunction = Pick<VirtualFunction, 'slot' | 'function' | 'label' | 'classCode'> & { hostBdf?: string; bars: { index?: number | 'rom'; type: string; prefetchable?: boolean }[] };
+
 export interface FirmwareContext {
   release: Release;
   deviceModel: DeviceModel;
@@ -169,8 +171,8 @@ export interface FirmwareContext {
   highMemEnd: bigint;
   /** The CPUID physical address bits the guest sees. */
   physAddrBits: number;
-  /** The bus's functions, for labels, class codes and which BARs are prefetchable. */
-  functions: (VirtualFunction & { hostBdf?: string })[];
+  /** The bus's functions, for labels, class codes and which BARs are prefetchable; passed-through ones have hostBdf. */
+  functions: FirmwareFunction[];
   vga: string;
 }
 
