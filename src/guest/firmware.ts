@@ -176,6 +176,9 @@ export interface FirmwareContext {
   vga: string;
 }
 
+/** The findings firmwareFindings() makes, by code (for readers that show the firmware apart). */
+export const FIRMWARE_CODES: readonly string[] = ['firmware', 'ovmf-reassigns-bars', 'ovmf-fixed-aperture', 'ovmf-root-bridge-dropped', 'ovmf-overlapping-apertures', 'ovmf-address-width', 'ovmf-option-rom-not-run'];
+
 const FOUR_GIB = 1n << 32n;
 const TWO_GIB = 1n << 31n;
 const GIB = 1n << 30n;

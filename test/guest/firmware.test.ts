@@ -168,6 +168,15 @@ describe('through the CLI', () => {
     expect(r.stdout.match(/before e68c2a22ca/g)).toHaveLength(1); // 4.16's OVMF takes the width from CPUID
   });
 
+  it('explain shows the firmware after hvmloader for a guest, in text and JSON', async () => {
+    const text = await runCli(['explain', cfg, pci, '--xen', '4.15']);
+    expect(text.stdout).toMatch(/The firmware after hvmloader:\n  - OVMF of Xen 4\.15\.0 \(edk2 a3741780fe\)/);
+    expect(text.stdout).toMatch(/- OVMF of Xen 4\.15\.0 \(edk2 a3741780fe\), before e68c2a22ca/);
+    const json = JSON.parse((await runCli(['explain', cfg, pci, '--xen', '4.16', '--json'])).stdout);
+    expect(json[0].firmware).toMatchObject({ bios: 'ovmf', revision: '7b4a99be8a', ovmf: { origin: 'xen', dsc: 'OvmfXen' } });
+    expect(json[0].firmware.findings.map((f: { code: string }) => f.code)).toEqual(['firmware']);
+  });
+
   it('takes --ovmf, and refuses an unknown origin with exit 2 and nothing on stdout', async () => {
     const ok = await runCli(['plan', cfg, pci, '--xen', '4.15', '--ovmf', 'no-xen-support', '--json']);
     expect(JSON.parse(ok.stdout).cases[0].findings.map((f: { code: string }) => f.code)).toContain('ovmf-reassigns-bars');
