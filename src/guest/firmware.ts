@@ -174,10 +174,12 @@ export interface FirmwareContext {
   /** The bus's functions, for labels, class codes and which BARs are prefetchable; passed-through ones have hostBdf. */
   functions: FirmwareFunction[];
   vga: string;
+  /** The guest sets bios_path_override (xl reads it from 4.8): the binary is not the release's own. */
+  biosPathOverride?: boolean;
 }
 
 /** The findings firmwareFindings() makes, by code (for readers that show the firmware apart). */
-export const FIRMWARE_CODES: readonly string[] = ['firmware', 'ovmf-reassigns-bars', 'ovmf-fixed-aperture', 'ovmf-root-bridge-dropped', 'ovmf-overlapping-apertures', 'ovmf-address-width', 'ovmf-option-rom-not-run'];
+export const FIRMWARE_CODES: readonly string[] = ['firmware', 'ovmf-reassigns-bars', 'ovmf-fixed-aperture', 'ovmf-root-bridge-dropped', 'ovmf-overlapping-apertures', 'ovmf-address-width', 'ovmf-option-rom-not-run', 'ovmf-origin-unknown'];
 
 const FOUR_GIB = 1n << 32n;
 const TWO_GIB = 1n << 31n;
@@ -249,6 +251,10 @@ export function firmwareFindings(ctx: FirmwareContext, result: PlacementResult):
     return out;
   }
   out.push({ severity: 'note', code: 'firmware', message: `${which}, keeps hvmloader's placement: PCI bus enumeration is off on Xen, so it only reads the BARs` });
+  // xl_cmdimpl.c reads bios_path_override from RELEASE-4.8.0 (libxl d7dd8737ae)
+  if (ctx.biosPathOverride && fw.ovmf!.originFrom === 'release' && ctx.release.minor >= 8) {
+    out.push({ severity: 'warning', code: 'ovmf-origin-unknown', message: `bios_path_override loads another OVMF binary than Xen ${ctx.release.text}'s own, which this plan assumes`, fix: 'say which it is with --ovmf xen-support (built with Xen support) or --ovmf no-xen-support' });
+  }
 
   if (!has.includes('root-bridge-scan')) {
     // OvmfPkg/PcAtChipsetPkg PciHostBridgeDxe: one aperture 0x80000000-0xffffffff; RootBridgeIo refuses memory accesses outside it

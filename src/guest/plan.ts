@@ -284,7 +284,7 @@ function judgedCase(c: CaseInput): PlanCase {
   }
   // what the guest's firmware does with the placement (src/guest/firmware.ts)
   const firmware = guestFirmware(c.cfg.bios, c.dm, c.toolstack, c.release, c.ovmf);
-  findings.push(...firmwareFindings({ release: c.release, deviceModel: c.dm, toolstack: c.toolstack, firmware, highMemEnd: layout.params.highMemEnd, physAddrBits: c.physAddrBits, functions: layout.functions, vga: layout.params.vga }, result));
+  findings.push(...firmwareFindings({ release: c.release, deviceModel: c.dm, toolstack: c.toolstack, firmware, highMemEnd: layout.params.highMemEnd, physAddrBits: c.physAddrBits, functions: layout.functions, vga: layout.params.vga, biosPathOverride: c.cfg.otherKeys.includes('bios_path_override') }, result));
 
   return {
     ...base,

@@ -157,6 +157,16 @@ describe('OVMF that assigns BARs itself', () => {
   });
 });
 
+describe('bios_path_override', () => {
+  it('warns that the binary is not the release\'s own unless --ovmf says what it is (xl reads the key from 4.8)', () => {
+    const g = readXlGuest(`type = "hvm"\nmemory = 4096\nbios = "ovmf"\nbios_path_override = "/usr/share/OVMF/OVMF_CODE.fd"\n`, 'guest.cfg');
+    const on = (xen: string, ovmf?: 'xen-support') => planGuest(g, new Map(), { xen: [xen], deviceModels: ['qemu-xen'], ovmf }).cases[0].findings.map((f) => f.code);
+    expect(on('4.19')).toContain('ovmf-origin-unknown');
+    expect(on('4.19', 'xen-support')).not.toContain('ovmf-origin-unknown');
+    expect(on('4.7')).not.toContain('ovmf-origin-unknown');
+  });
+});
+
 describe('through the CLI', () => {
   const cfg = join(root, 'scenarios/guests/uefi-a100.cfg');
   const pci = `--pci=41:00.0=${join(root, 'scenarios/devices/a100-80gb.lspci')}`;
