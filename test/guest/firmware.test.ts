@@ -178,6 +178,15 @@ describe('through the CLI', () => {
     expect(r.stdout.match(/before e68c2a22ca/g)).toHaveLength(1); // 4.16's OVMF takes the width from CPUID
   });
 
+  it('the README example prints what the README shows', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf('$ npx mmio-planner plan scenarios/guests/uefi-a100.cfg')).split('```')[0];
+    const shown = block.split('\n').slice(2).filter((l) => l.trim() && l.trim() !== '...');
+    const r = await runCli(['plan', cfg, pci, '--xen', '4.15.5,4.16', '--no-log']);
+    expect(shown.length).toBeGreaterThan(8);
+    for (const line of shown) expect(r.stdout.split('\n')).toContain(line);
+  });
+
   it('explain shows the firmware after hvmloader for a guest, in text and JSON', async () => {
     const text = await runCli(['explain', cfg, pci, '--xen', '4.15']);
     expect(text.stdout).toMatch(/The firmware after hvmloader:\n  - OVMF of Xen 4\.15\.0 \(edk2 a3741780fe\)/);
