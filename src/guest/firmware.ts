@@ -127,6 +127,8 @@ export interface GuestFirmware {
   /** The SeaBIOS tag or edk2 commit of the release's own build (none for ROMBIOS, which lives in xen.git). */
   revision?: string;
   ovmf?: { origin: OvmfOrigin; originFrom: 'release' | 'option'; dsc?: 'OvmfPkgX64' | 'OvmfXen' };
+  /** --ovmf was given but the guest does not boot OVMF. */
+  ovmfIgnored?: boolean;
 }
 
 // libxl_create.c (RELEASE-4.2.0 to 4.22.0) libxl__domain_build_info_setdefault:
@@ -141,8 +143,9 @@ export function guestFirmware(bios: Bios | undefined, dm: DeviceModel, toolstack
   else if (toolstack === 'libxl') [chosen, biosFrom] = [dm === 'qemu-xen' ? 'seabios' : 'rombios', 'libxl'];
   else [chosen, biosFrom] = ['rombios', 'hvmloader'];
   const pins = firmwarePins(release);
-  if (chosen === 'rombios') return { bios: chosen, biosFrom };
-  if (chosen === 'seabios') return { bios: chosen, biosFrom, revision: pins.seabios };
+  const ignored = ovmf !== undefined ? { ovmfIgnored: true } : {};
+  if (chosen === 'rombios') return { bios: chosen, biosFrom, ...ignored };
+  if (chosen === 'seabios') return { bios: chosen, biosFrom, revision: pins.seabios, ...ignored };
   const origin = ovmf ?? 'xen';
   return { bios: chosen, biosFrom, revision: origin === 'xen' ? pins.ovmf : undefined, ovmf: { origin, originFrom: ovmf ? 'option' : 'release', ...(origin === 'xen' ? { dsc: revision(pins.ovmf).dsc } : {}) } };
 }
@@ -214,14 +217,15 @@ const list = (bars: PlacedBar[]) => bars.map(where).join(', ');
 export function firmwareFindings(ctx: FirmwareContext, result: PlacementResult): Finding[] {
   const fw = ctx.firmware;
   if (biosRefusal(fw.biosFrom === 'config' ? fw.bios : undefined, ctx.deviceModel, ctx.toolstack)) return []; // libxl stops first
+  const unused = fw.ovmfIgnored ? ' (--ovmf applies only to bios = "ovmf")' : '';
   const chosenBy = fw.biosFrom === 'config' ? '' : fw.biosFrom === 'libxl' ? ` (libxl's default for ${ctx.deviceModel})` : ' (hvmloader\'s default: no toolstack key names another)';
   if (fw.bios === 'rombios') {
     // rombios.c: HVMASSIST leaves out pcibios_init_iomem_bases
-    return [{ severity: 'note', code: 'firmware', message: `ROMBIOS${chosenBy} keeps hvmloader's placement: under Xen it assigns no BARs` }];
+    return [{ severity: 'note', code: 'firmware', message: `ROMBIOS${chosenBy} keeps hvmloader's placement: under Xen it assigns no BARs${unused}` }];
   }
   if (fw.bios === 'seabios') {
     // SeaBIOS 74c78786 (rel-1.6.3): on Xen, qemu_platform_setup probes devices and skips pci_setup
-    return [{ severity: 'note', code: 'firmware', message: `SeaBIOS${chosenBy}, ${fw.revision} in Xen ${ctx.release.text}'s build, keeps hvmloader's placement: on Xen it only reads the BARs` }];
+    return [{ severity: 'note', code: 'firmware', message: `SeaBIOS${chosenBy}, ${fw.revision} in Xen ${ctx.release.text}'s build, keeps hvmloader's placement: on Xen it only reads the BARs${unused}` }];
   }
 
   const origin = fw.ovmf!.origin;

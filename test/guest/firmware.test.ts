@@ -120,10 +120,22 @@ describe('a UEFI guest with a BAR above 4 GiB (a GPU whose 256 MiB BAR is reloca
     expect(codes(plan(guest(8192, 'ovmf', '0b:00.0'), rtx, '4.13'))).not.toContain('ovmf-root-bridge-dropped');
   });
 
+  it('an emulated xHCI (usbversion = 3) has a 64-bit BAR below 4 GiB too: the root bridge goes without any passthrough', () => {
+    const g = readXlGuest('type = "hvm"\nmemory = 4096\nbios = "ovmf"\nusbversion = 3\n', 'guest.cfg');
+    const on = (xen: string) => planGuest(g, new Map(), { xen: [xen], deviceModels: ['qemu-xen'] }).cases[0].findings.find((f) => f.code === 'ovmf-root-bridge-dropped');
+    expect(on('4.12')?.message).toMatch(/64-bit .* bar 10 \(16 KiB\)/);
+    expect(on('4.13')).toBeUndefined();
+  });
+
   it('under SeaBIOS on 4.6: only the note that the firmware keeps the placement', () => {
     const c = plan(guest(8192, 'seabios', '0b:00.0'), rtx, '4.6');
     expect(c.firmware).toMatchObject({ bios: 'seabios', biosFrom: 'config', revision: 'rel-1.8.2' });
     expect(codes(c).filter((x) => x === 'firmware' || x.startsWith('ovmf'))).toEqual(['firmware']);
+  });
+
+  it('says --ovmf does nothing for a SeaBIOS guest', () => {
+    const note = plan(guest(8192, undefined, '0b:00.0'), rtx, '4.19', 'no-xen-support').findings.find((x) => x.code === 'firmware')!;
+    expect(note.message).toMatch(/^SeaBIOS .*\(--ovmf applies only to bios = "ovmf"\)$/);
   });
 
   it("says OVMF does not run the GPU's UEFI option ROM", () => {
