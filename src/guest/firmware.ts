@@ -11,7 +11,8 @@ import type { DeviceModel } from './config.js';
 import type { VirtualFunction } from './emulated.js';
 import type { Toolstack } from './libxl.js';
 import type { Release } from './releases.js';
-import { barName, type Finding } from './checks.js';
+import { finding, type Finding, type FindingCode } from '../verdict/findings.js';
+import { barName } from './checks.js';
 
 export type Bios = 'rombios' | 'seabios' | 'ovmf';
 export const BIOSES: readonly Bios[] = ['rombios', 'seabios', 'ovmf'];
@@ -182,7 +183,7 @@ export interface FirmwareContext {
 }
 
 /** The findings firmwareFindings() makes, by code (for readers that show the firmware apart). */
-export const FIRMWARE_CODES: readonly string[] = ['firmware', 'ovmf-reassigns-bars', 'ovmf-fixed-aperture', 'ovmf-root-bridge-dropped', 'ovmf-overlapping-apertures', 'ovmf-address-width', 'ovmf-option-rom-not-run', 'ovmf-origin-unknown'];
+export const FIRMWARE_CODES: readonly FindingCode[] = ['firmware', 'ovmf-reassigns-bars', 'ovmf-fixed-aperture', 'ovmf-root-bridge-dropped', 'ovmf-overlapping-apertures', 'ovmf-address-width', 'ovmf-option-rom-not-run', 'ovmf-origin-unknown'];
 
 const FOUR_GIB = 1n << 32n;
 const TWO_GIB = 1n << 31n;
@@ -221,23 +222,22 @@ export function firmwareFindings(ctx: FirmwareContext, result: PlacementResult):
   const chosenBy = fw.biosFrom === 'config' ? '' : fw.biosFrom === 'libxl' ? ` (libxl's default for ${ctx.deviceModel})` : ' (hvmloader\'s default: no toolstack key names another)';
   if (fw.bios === 'rombios') {
     // rombios.c: HVMASSIST leaves out pcibios_init_iomem_bases
-    return [{ severity: 'note', code: 'firmware', message: `ROMBIOS${chosenBy} keeps hvmloader's placement: under Xen it assigns no BARs${unused}` }];
+    return [finding('firmware', `ROMBIOS${chosenBy} keeps hvmloader's placement: under Xen it assigns no BARs${unused}`)];
   }
   if (fw.bios === 'seabios') {
     // SeaBIOS 74c78786 (rel-1.6.3): on Xen, qemu_platform_setup probes devices and skips pci_setup
-    return [{ severity: 'note', code: 'firmware', message: `SeaBIOS${chosenBy}, ${fw.revision} in Xen ${ctx.release.text}'s build, keeps hvmloader's placement: on Xen it only reads the BARs${unused}` }];
+    return [finding('firmware', `SeaBIOS${chosenBy}, ${fw.revision} in Xen ${ctx.release.text}'s build, keeps hvmloader's placement: on Xen it only reads the BARs${unused}`)];
   }
 
   const origin = fw.ovmf!.origin;
   const mem = result.bars.filter((b) => b.type !== 'io' && b.type !== 'rom' && b.placement !== 'unplaced' && b.address !== null && BigInt(b.size) > 0n);
   const out: Finding[] = [];
   if (origin === 'no-xen-support') {
-    out.push({
-      severity: 'error',
-      code: 'ovmf-reassigns-bars',
-      message: "OVMF without Xen support (a plain OvmfPkgX64 build, as most distributions ship since edk2-stable202108 removed Xen from it) enumerates PCI itself and assigns every BAR in its own windows: the placement shown is hvmloader's, not what the guest gets, and such builds often do not boot on Xen",
-      fix: 'use the OVMF Xen builds (OvmfXen.dsc; --ovmf xen), or bios = "seabios"',
-    });
+    out.push(finding(
+      'ovmf-reassigns-bars',
+      "OVMF without Xen support (a plain OvmfPkgX64 build, as most distributions ship since edk2-stable202108 removed Xen from it) enumerates PCI itself and assigns every BAR in its own windows: the placement shown is hvmloader's, not what the guest gets, and such builds often do not boot on Xen",
+      'use the OVMF Xen builds (OvmfXen.dsc; --ovmf xen), or bios = "seabios"',
+    ));
     return out;
   }
   const has: readonly OvmfChange[] = origin === 'xen' ? revision(fw.revision!).has : ALL;
@@ -246,30 +246,28 @@ export function firmwareFindings(ctx: FirmwareContext, result: PlacementResult):
   if (!has.includes('xen-light-enumeration')) {
     // b0855f925c: no PcdPciDisableBusEnumeration on Xen; PcAtChipsetPkg host bridge 0x80000000-0xffffffff
     const high = mem.filter((b) => base(b) >= FOUR_GIB);
-    out.push({
-      severity: 'error',
-      code: 'ovmf-reassigns-bars',
-      message: `${which}, predates ${OVMF_CHANGES['xen-light-enumeration'].commit}: it enumerates PCI itself and reassigns every BAR inside a fixed 2-4 GiB window, so the placement shown is not what the guest gets${high.length ? `, and ${list(high)} has no room there` : ''}`,
-      fix: `use Xen ${firstXenWith('xen-light-enumeration')} or later, or bios = "seabios"`,
-    });
+    out.push(finding(
+      'ovmf-reassigns-bars',
+      `${which}, predates ${OVMF_CHANGES['xen-light-enumeration'].commit}: it enumerates PCI itself and reassigns every BAR inside a fixed 2-4 GiB window, so the placement shown is not what the guest gets${high.length ? `, and ${list(high)} has no room there` : ''}`,
+      `use Xen ${firstXenWith('xen-light-enumeration')} or later, or bios = "seabios"`,
+    ));
     return out;
   }
-  out.push({ severity: 'note', code: 'firmware', message: `${which}, keeps hvmloader's placement: PCI bus enumeration is off on Xen, so it only reads the BARs` });
+  out.push(finding('firmware', `${which}, keeps hvmloader's placement: PCI bus enumeration is off on Xen, so it only reads the BARs`));
   // xl_cmdimpl.c reads bios_path_override from RELEASE-4.8.0 (libxl d7dd8737ae)
   if (ctx.biosPathOverride && fw.ovmf!.originFrom === 'release' && ctx.release.minor >= 8) {
-    out.push({ severity: 'warning', code: 'ovmf-origin-unknown', message: `bios_path_override loads another OVMF binary than Xen ${ctx.release.text}'s own, which this plan assumes`, fix: 'say which it is with --ovmf xen-support (built with Xen support) or --ovmf no-xen-support' });
+    out.push(finding('ovmf-origin-unknown', `bios_path_override loads another OVMF binary than Xen ${ctx.release.text}'s own, which this plan assumes`, 'say which it is with --ovmf xen-support (built with Xen support) or --ovmf no-xen-support'));
   }
 
   if (!has.includes('root-bridge-scan')) {
     // OvmfPkg/PcAtChipsetPkg PciHostBridgeDxe: one aperture 0x80000000-0xffffffff; RootBridgeIo refuses memory accesses outside it
     const outside = mem.filter((b) => base(b) < TWO_GIB || end(b) > FOUR_GIB);
     if (outside.length) {
-      out.push({
-        severity: 'warning',
-        code: 'ovmf-fixed-aperture',
-        message: `${name}, before ${OVMF_CHANGES['root-bridge-scan'].commit}, reaches PCI memory only in 2-4 GiB and has no 64-bit aperture: its drivers cannot use ${list(outside)} (the OS can); a boot disk or display behind those BARs is unusable before the OS starts`,
-        fix: `use Xen ${firstXenWith('root-bridge-scan')} or later, whose OVMF takes its apertures from hvmloader's BARs, or keep the devices' BARs in 2-4 GiB (a hole of 2 GiB at most, no BAR above 4 GiB)`,
-      });
+      out.push(finding(
+        'ovmf-fixed-aperture',
+        `${name}, before ${OVMF_CHANGES['root-bridge-scan'].commit}, reaches PCI memory only in 2-4 GiB and has no 64-bit aperture: its drivers cannot use ${list(outside)} (the OS can); a boot disk or display behind those BARs is unusable before the OS starts`,
+        `use Xen ${firstXenWith('root-bridge-scan')} or later, whose OVMF takes its apertures from hvmloader's BARs, or keep the devices' BARs in 2-4 GiB (a hole of 2 GiB at most, no BAR above 4 GiB)`,
+      ));
     }
   } else {
     if (!has.includes('bar64-below-4g')) {
@@ -277,24 +275,22 @@ export function firmwareFindings(ctx: FirmwareContext, result: PlacementResult):
       // CreateRootBridge rejects an above-4G aperture based below 4 GiB (ASSERT, then NULL) and the host bridge skips the root bridge
       const low64 = mem.filter((b) => b.type === 'mem64' && base(b) < FOUR_GIB);
       if (low64.length) {
-        out.push({
-          severity: 'error',
-          code: 'ovmf-root-bridge-dropped',
-          message: `${name}, before ${OVMF_CHANGES['bar64-below-4g'].commit}, puts the 64-bit ${list(low64)} below 4 GiB into its above-4 GiB aperture, which its host bridge driver rejects (an assertion in debug builds): the PCI root bridge is dropped and UEFI sees no PCI device, so no disk or display to boot from (read from source, not booted)`,
-          fix: `use Xen ${firstXenWith('bar64-below-4g')} or later, an OVMF from edk2-stable201905 on (--ovmf xen-support), or bios = "seabios"`,
-        });
+        out.push(finding(
+          'ovmf-root-bridge-dropped',
+          `${name}, before ${OVMF_CHANGES['bar64-below-4g'].commit}, puts the 64-bit ${list(low64)} below 4 GiB into its above-4 GiB aperture, which its host bridge driver rejects (an assertion in debug builds): the PCI root bridge is dropped and UEFI sees no PCI device, so no disk or display to boot from (read from source, not booted)`,
+          `use Xen ${firstXenWith('bar64-below-4g')} or later, an OVMF from edk2-stable201905 on (--ovmf xen-support), or bios = "seabios"`,
+        ));
       }
     }
     if (!has.includes('no-pmem-aperture')) {
       // XenSupport.c before 27e4d6ae25: [min, max] per aperture kind; interleaved kinds overlap
       const overlaps = apertureOverlaps(mem, ctx.functions);
       if (overlaps.length) {
-        out.push({
-          severity: 'warning',
-          code: 'ovmf-overlapping-apertures',
-          message: `${name}, before ${OVMF_CHANGES['no-pmem-aperture'].commit}, builds its prefetchable and non-prefetchable apertures from hvmloader's BARs, and they overlap here (${overlaps.join('; ')}): a debug build of OVMF stops at an assertion; Xen's release build adds the range once and goes on`,
-          fix: `use Xen ${firstXenWith('no-pmem-aperture')} or later, or an OVMF from edk2-stable201905 on (--ovmf xen-support)`,
-        });
+        out.push(finding(
+          'ovmf-overlapping-apertures',
+          `${name}, before ${OVMF_CHANGES['no-pmem-aperture'].commit}, builds its prefetchable and non-prefetchable apertures from hvmloader's BARs, and they overlap here (${overlaps.join('; ')}): a debug build of OVMF stops at an assertion; Xen's release build adds the range once and goes on`,
+          `use Xen ${firstXenWith('no-pmem-aperture')} or later, or an OVMF from edk2-stable201905 on (--ovmf xen-support)`,
+        ));
       }
     }
   }
@@ -304,26 +300,24 @@ export function firmwareFindings(ctx: FirmwareContext, result: PlacementResult):
     const beyond = mem.filter((b) => end(b) > limit);
     if (beyond.length) {
       const fixed = has.includes('cpuid-address-width');
-      out.push({
-        severity: 'warning',
-        code: 'ovmf-address-width',
-        message: fixed
+      out.push(finding(
+        'ovmf-address-width',
+        fixed
           ? `${name} maps ${width} address bits (CPUID, at most 48): ${list(beyond)} ends beyond ${hex(limit)}, outside the firmware's memory map`
           : `${name}, before ${OVMF_CHANGES['cpuid-address-width'].commit}, sizes the address space from RAM, not CPUID: ${width} bits (to ${hex(limit)}, ${humanSize(limit)}) here, and ${list(beyond)} ends beyond it. A debug build stops at an assertion; a release build leaves the BAR out of its memory map, so a UEFI driver touching it faults (the OS is unaffected)`,
-        fix: fixed
+        fixed
           ? 'give the guest fewer than 48 physical address bits of BARs (a smaller device)'
           : `use Xen ${firstXenWith('cpuid-address-width')} or later, or an OVMF from edk2-stable202102 on (--ovmf xen-support); or a device whose 64-bit BARs end below ${humanSize(limit)}`,
-      });
+      ));
     }
   }
   // PciBusDxe: GetOpRomInfo/LoadOpRomImage run only with full enumeration
   const displays = ctx.functions.filter((f) => f.hostBdf && f.classCode >> 8 === 0x03 && f.bars.some((b) => b.type === 'rom'));
   for (const f of displays) {
-    out.push({
-      severity: 'note',
-      code: 'ovmf-option-rom-not-run',
-      message: `OVMF does not run the UEFI option ROM of ${f.label} (${f.slot.toString(16).padStart(2, '0')}:${f.function}): with enumeration off it never reads ROM BARs, so the firmware's screen is ${ctx.vga === 'none' ? 'none (vga = "none")' : `the emulated ${ctx.vga}`} until the OS driver loads`,
-    });
+    out.push(finding(
+      'ovmf-option-rom-not-run',
+      `OVMF does not run the UEFI option ROM of ${f.label} (${f.slot.toString(16).padStart(2, '0')}:${f.function}): with enumeration off it never reads ROM BARs, so the firmware's screen is ${ctx.vga === 'none' ? 'none (vga = "none")' : `the emulated ${ctx.vga}`} until the OS driver loads`,
+    ));
   }
   return out;
 }
