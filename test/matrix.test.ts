@@ -185,6 +185,22 @@ describe('a configuration reproduced by plan', () => {
     }
     expect(seen.size).toBeGreaterThan(4);
   });
+
+  it('keeps the bios: an OVMF row plans to the same outcomes, its firmware findings included', () => {
+    const space = makeSpace({ guestType: ['hvm'], toolstack: ['libxl'], deviceModel: ['qemu-xen'], stubdomain: [false], ramMiB: [2048, 8192], mmio32MiB: [0, 64], mmio64MiB: [0, 1024], mmioHoleMiB: [0], bios: ['ovmf'] });
+    const matrix = computeMatrix(space, '4.3', '4.19');
+    for (const r of matrix.rows) {
+      const rep = reproduction(r, '4.19')!;
+      expect(rep.config).toMatch(/^bios = "ovmf"$/m);
+      const devices = indexDevices(rep.pci.map((p) => {
+        const d = parseBus({ lowMemEnd: '0x100000', devices: [JSON.parse(JSON.stringify(p.device))] }).devices[0];
+        return { bdf: p.bdf, functions: [{ bdf: p.bdf, vendorId: d.vendorId, deviceId: d.deviceId, classCode: d.classCode, interruptPin: d.interruptPin, bars: d.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable, size: b.size ?? 0n })) }] };
+      }));
+      const plan = planGuest(readGuest(rep.config, 'matrix.cfg'), devices, { xen: ['4.3', '4.19'], deviceModels: ['qemu-xen'] });
+      expect(plan.cases.map((c) => c.outcome)).toEqual([r.from, r.to]);
+      expect(r.fromWhy).toBe('ovmf-reassigns-bars'); // 4.3's OVMF has no Xen path
+    }
+  });
 });
 
 describe('mmio-planner matrix', () => {
