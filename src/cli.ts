@@ -30,7 +30,8 @@ function guestOptions(command: Command, prefix: string): void {
     .addOption(new Option('--toolstack <name>', `${prefix}the toolstack that starts the guest`).choices(['libxl', 'xend', 'other']).default('libxl'))
     .option('--rmrr <START-END[@BDF]>', `${prefix}a host RMRR (VT-d reserved memory), END inclusive, with the devices in its scope joined by + (repeat per RMRR)`, list, [] as string[])
     .option('--rmrr-log <file>', `${prefix}read the host's RMRRs from \`xl dmesg\` of a debug Xen booted with iommu=verbose`)
-    .option('--phys-addr-bits <bits>', `${prefix}the host CPU's physical address width (\`address sizes\` in /proc/cpuinfo), which hvmloader reads through CPUID; default 36, hvmloader's own fallback`);
+    .option('--phys-addr-bits <bits>', `${prefix}the host CPU's physical address width (\`address sizes\` in /proc/cpuinfo), which hvmloader reads through CPUID; default 36, hvmloader's own fallback`)
+    .addOption(new Option('--ovmf <origin>', `${prefix}for bios = "ovmf", where the binary comes from: the release's own build (default), another build with Xen support, or one without`).choices(['xen', 'xen-support', 'no-xen-support']));
 }
 
 // Exit status of plan, explain and budget: 3 when a case's outcome reaches the

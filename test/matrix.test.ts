@@ -185,6 +185,22 @@ describe('a configuration reproduced by plan', () => {
     }
     expect(seen.size).toBeGreaterThan(4);
   });
+
+  it('keeps the bios: an OVMF row plans to the same outcomes, its firmware findings included', () => {
+    const space = makeSpace({ guestType: ['hvm'], toolstack: ['libxl'], deviceModel: ['qemu-xen'], stubdomain: [false], ramMiB: [2048, 8192], mmio32MiB: [0, 64], mmio64MiB: [0, 1024], mmioHoleMiB: [0], bios: ['ovmf'] });
+    const matrix = computeMatrix(space, '4.3', '4.19');
+    for (const r of matrix.rows) {
+      const rep = reproduction(r, '4.19')!;
+      expect(rep.config).toMatch(/^bios = "ovmf"$/m);
+      const devices = indexDevices(rep.pci.map((p) => {
+        const d = parseBus({ lowMemEnd: '0x100000', devices: [JSON.parse(JSON.stringify(p.device))] }).devices[0];
+        return { bdf: p.bdf, functions: [{ bdf: p.bdf, vendorId: d.vendorId, deviceId: d.deviceId, classCode: d.classCode, interruptPin: d.interruptPin, bars: d.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable, size: b.size ?? 0n })) }] };
+      }));
+      const plan = planGuest(readGuest(rep.config, 'matrix.cfg'), devices, { xen: ['4.3', '4.19'], deviceModels: ['qemu-xen'] });
+      expect(plan.cases.map((c) => c.outcome)).toEqual([r.from, r.to]);
+      expect(r.fromWhy).toBe('ovmf-reassigns-bars'); // 4.3's OVMF has no Xen path
+    }
+  });
 });
 
 describe('mmio-planner matrix', () => {
@@ -205,7 +221,7 @@ describe('mmio-planner matrix', () => {
     const out = join(dir, 'm.csv');
     await run(['matrix', '--from', '4.3-rc', '--to', '4.3', '--space', space, '--format', 'csv', '--out', out]);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('deviceSet,guestType,toolstack,deviceModel,stubdomain,ramMiB,mmio32MiB,mmio64MiB,mmioHoleMiB,from,fromWhy,to,toWhy,verdict');
+    expect(lines[0]).toBe('deviceSet,guestType,toolstack,deviceModel,stubdomain,ramMiB,mmio32MiB,mmio64MiB,mmioHoleMiB,bios,from,fromWhy,to,toWhy,verdict');
     expect(lines).toHaveLength(145);
     const j = JSON.parse((await run(['matrix', '--from', '4.3', '--to', '4.19', '--space', space, '--format', 'json'])).stdout);
     expect(j.rows).toHaveLength(144);
@@ -238,6 +254,32 @@ describe('mmio-planner matrix', () => {
     const r = await run(['matrix', '--from', '4.4', '--to', '4.3']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown version "4\.4"/);
+  });
+});
+
+describe('the bios dimension', () => {
+  it("defaults to libxl's own choice, so the default space keeps its size", () => {
+    expect(DEFAULT_SPACE.bios).toEqual(['default']);
+    expect(spaceSize(makeSpace({ bios: ['default', 'ovmf'] }))).toBe(2 * spaceSize(DEFAULT_SPACE));
+  });
+
+  it('refuses a bios that is not one', () => {
+    expect(() => makeSpace({ bios: ['uefi'] })).toThrow(/bios: "uefi" is not allowed; use default, rombios, seabios, ovmf/);
+  });
+
+  it("judges the firmware with the placement: 4.3's OVMF reassigns the BARs (fails), 4.5's keeps them; libxl's refusals are counted apart", () => {
+    const space = makeSpace({ guestType: ['hvm'], toolstack: ['libxl'], stubdomain: [false], ramMiB: [2048], mmio32MiB: [64], mmio64MiB: [0], mmioHoleMiB: [0], bios: ['default', 'ovmf'] });
+    const mx = computeMatrix(space, '4.3', '4.5');
+    const row = (bios: string) => mx.rows.find((r) => r.deviceModel === 'qemu-xen' && r.bios === bios)!;
+    expect(row('ovmf')).toMatchObject({ from: 'fails', fromWhy: 'ovmf-reassigns-bars', to: 'works', verdict: 'improvement' });
+    expect(row('default')).toMatchObject({ from: 'works', to: 'works', verdict: 'unaffected' });
+    expect(mx.rows.some((r) => r.deviceModel === 'qemu-xen-traditional' && r.bios === 'ovmf')).toBe(false);
+    expect(mx.skipped).toEqual({ 'libxl refuses bios = "ovmf" with qemu-xen-traditional': 1 });
+  });
+
+  it('a CSV row names the bios', async () => {
+    const r = await runCli(['matrix', '--from', '4.3', '--to', '4.5', '--set', 'guestType=hvm', '--set', 'toolstack=libxl', '--set', 'deviceModel=qemu-xen', '--set', 'stubdomain=false', '--set', 'ramMiB=2048', '--set', 'mmio32MiB=64', '--set', 'mmio64MiB=0', '--set', 'mmioHoleMiB=0', '--set', 'bios=ovmf', '--format', 'csv']);
+    expect(r.stdout.trim().split('\n')[1]).toBe(',hvm,libxl,qemu-xen,false,2048,64,0,0,ovmf,fails,ovmf-reassigns-bars,works,,improvement');
   });
 });
 

@@ -21,6 +21,7 @@ const GUESTS: Record<string, string[]> = {
   'win10-gpu-nic.cfg': ['--pci', `0b:00.0=${dev('geforce-rtx3090.lspci')}`, '--pci', `3b:00.0=${dev('x710-sriov.lspci')}`],
   'win10-gpu-stubdom.cfg': ['--pci', `0b:00.0=${dev('geforce-rtx3090.lspci')}`, '--pci', `3b:00.0=${dev('x710-sriov.lspci')}`],
   'igd-passthrough.cfg': ['--pci', `00:02.0=${dev('intel-igd.lspci')}`],
+  'uefi-a100.cfg': ['--pci', `41:00.0=${dev('a100-80gb.lspci')}`],
 };
 const XEN = ['--xen', '4.2,4.3,4.17.3,4.17.4,4.19'];
 

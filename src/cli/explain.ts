@@ -2,6 +2,7 @@
 
 import { advise, adviceReport } from '../advisor/advise.js';
 import { parseBus, parseBusJson, withVersion, type Bus } from '../bus.js';
+import { FIRMWARE_CODES } from '../guest/firmware.js';
 import { hvmloaderOf, parseRelease } from '../guest/releases.js';
 import { parseVersionSet, readInput, type Io } from './io.js';
 import { makePlan, type PlanFlags } from './plan.js';
@@ -35,7 +36,9 @@ function runExplainGuest(file: string, text: string, flags: ExplainFlags, io: Io
     const profile = hvmloaderOf(parseRelease(c.xen));
     const bus = withVersion(parseBus({ ...c.bus, hvmloader: profile.hvmloader }), profile);
     const advice = advise(bus, { verdict: { outcome: c.outcome, reasons: c.reasons, devices: c.devices, findings: c.findings } });
-    return { name, xen: c.xen, deviceModel: c.deviceModel, outcome: c.outcome, reasons: c.reasons, checkedFixes: c.fixes, advice };
+    // what the guest's firmware does with this placement (src/guest/firmware.ts)
+    const firmware = { ...c.firmware, findings: c.findings.filter((f) => FIRMWARE_CODES.includes(f.code)) };
+    return { name, xen: c.xen, deviceModel: c.deviceModel, outcome: c.outcome, reasons: c.reasons, checkedFixes: c.fixes, advice, firmware };
   });
   if (flags.json) io.out(JSON.stringify({ guest: plan.guest, outcome: plan.outcome, cases }, null, 2) + '\n');
   else {
@@ -44,7 +47,8 @@ function runExplainGuest(file: string, text: string, flags: ExplainFlags, io: Io
         .map((c) => {
           if (!('advice' in c) || !c.advice) return `${c.name}\n\nOutcome: ${c.outcome === 'works' ? 'works' : `${c.outcome.toUpperCase()} (${c.reasons.join(', ')})`}\n${c.findings.map((f) => `  ${f.message}${f.fix ? ` -> fix: ${f.fix}` : ''}`).join('\n')}\n`;
           const checked = c.checkedFixes.length ? `Checked by planning the guest again:\n${c.checkedFixes.map((f) => `  - ${f.change} -> ${f.outcome}${f.cost ? ` (${f.cost})` : ''}`).join('\n')}\n` : '';
-          return adviceReport(c.advice, c.name) + (checked ? '\n' + checked : '');
+          const firmware = `\nThe firmware after hvmloader:\n${c.firmware.findings.map((f) => `  - ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`).join('\n')}\n`;
+          return adviceReport(c.advice, c.name) + (checked ? '\n' + checked : '') + firmware;
         })
         .join('\n'),
     );

@@ -3,6 +3,7 @@
 import { InputError } from '../errors.js';
 import type { CaseOutcome } from '../verdict/findings.js';
 import { parseDeviceModels, parsePhysAddrBits, readGuest } from '../guest/config.js';
+import type { OvmfOrigin } from '../guest/firmware.js';
 import type { Toolstack } from '../guest/libxl.js';
 import { readHostDevice } from '../guest/host-device.js';
 import { indexDevices, planGuest } from '../guest/plan.js';
@@ -15,6 +16,7 @@ export interface PlanFlags {
   pci: string[];
   rmrr?: string[];
   rmrrLog?: string;
+  ovmf?: OvmfOrigin;
   xen?: string;
   deviceModel?: string;
   toolstack?: string;
@@ -40,7 +42,7 @@ export function makePlan(file: string, flags: PlanFlags, io: Io, text = readInpu
   const toolstack = flags.toolstack as Toolstack | undefined;
   const rmrrs: HostRmrr[] = (flags.rmrr ?? []).map((spec) => parseRmrrSpec(spec));
   if (flags.rmrrLog) rmrrs.push(...parseXenDmesgRmrrs(readInput(flags.rmrrLog, io), flags.rmrrLog));
-  return planGuest(config, devices, { xen, deviceModels, toolstack, rmrrs, physAddrBits: flags.physAddrBits === undefined ? undefined : parsePhysAddrBits(flags.physAddrBits) });
+  return planGuest(config, devices, { xen, deviceModels, toolstack, rmrrs, physAddrBits: flags.physAddrBits === undefined ? undefined : parsePhysAddrBits(flags.physAddrBits), ovmf: flags.ovmf });
 }
 
 /** Prints the plan; returns its worst case outcome, for the exit status. */

@@ -5,6 +5,7 @@
 import type { GuestConfig, DeviceModel } from './config.js';
 import type { Release } from './releases.js';
 import { applyRdm, type HostRmrr, type RdmResult } from './rdm.js';
+import { biosRefusal } from './firmware.js';
 
 export type Toolstack = 'libxl' | 'xend' | 'other';
 export const TOOLSTACKS: readonly Toolstack[] = ['libxl', 'xend', 'other'];
@@ -117,14 +118,8 @@ export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Relea
   if (video.refusal) refusals.push(video.refusal);
   if (video.ignored) ignored.push(video.ignored);
 
-  // libxl_create.c (the same from RELEASE-4.2.0 to 4.20): each device model
-  // takes only its own firmware
-  if (toolstack === 'libxl' && dm === 'qemu-xen-traditional' && cfg.bios !== undefined && cfg.bios !== 'rombios') {
-    refusals.push(`bios = "${cfg.bios}": libxl refuses it with qemu-xen-traditional ("qemu-xen-traditional requires bios=rombios"); remove bios or use device_model_version = "qemu-xen"`);
-  }
-  if (toolstack === 'libxl' && dm === 'qemu-xen' && cfg.bios === 'rombios') {
-    refusals.push('bios = "rombios": libxl refuses it with qemu-xen ("qemu-xen does not support bios=rombios"); use seabios or ovmf, or device_model_version = "qemu-xen-traditional"');
-  }
+  const biosRefused = biosRefusal(cfg.bios, dm, toolstack);
+  if (biosRefused) refusals.push(biosRefused);
   const hole = effectiveHole(cfg, release, toolstack, ignored);
   const memSize = BigInt(cfg.maxmemMiB - video.videoramMiB) * MIB;
   const mmioSize = hole !== undefined && FOUR_GIB - hole < HVM_BELOW_4G_MMIO_START ? hole : HVM_BELOW_4G_MMIO_LENGTH;

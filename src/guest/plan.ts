@@ -23,6 +23,7 @@ import { hvmloaderOf, parseRelease, type Release } from './releases.js';
 import type { HostRmrr } from './rdm.js';
 import { rdmFindings, relocationFix, tooEarly, traditionalStdVga, unmodelled } from './checks.js';
 import { hostBdf } from './bdf.js';
+import { firmwareFindings, guestFirmware, type GuestFirmware, type OvmfOrigin } from './firmware.js';
 
 export type { Finding, Severity, FindingCode, CaseOutcome } from '../verdict/findings.js';
 export type { DeviceVerdict as DeviceReport, DeviceOutcome as Outcome } from '../verdict/judge.js';
@@ -46,6 +47,8 @@ export interface PlanCase {
   fixes: CaseFix[];
   /** What building the guest asks of Xen and the host (src/budget/); its findings are among this case's. */
   memory?: BudgetCase;
+  /** The firmware hvmloader hands over to, and where each choice came from. */
+  firmware?: GuestFirmware;
 }
 
 export interface GuestPlan {
@@ -69,6 +72,8 @@ export interface PlanOptions {
    * dozen: for sweeps that only want outcomes.
    */
   fixes?: boolean;
+  /** Where the OVMF binary comes from (default: the release's own build). */
+  ovmf?: OvmfOrigin;
 }
 
 const DEFAULT_XEN = ['4.19'];
@@ -173,6 +178,7 @@ interface CaseInput {
   /** Whether the user gave the width, or the default is assumed. */
   physAddrBitsGiven: boolean;
   rmrrs: HostRmrr[];
+  ovmf?: OvmfOrigin;
 }
 
 /** Step 1: whether this release and toolstack have the device model at all. */
@@ -282,10 +288,14 @@ function judgedCase(c: CaseInput): PlanCase {
   if (!c.physAddrBitsGiven && result.bars.some((b) => b.placement === 'high' || (b.placement === 'unplaced' && b.type === 'mem64'))) {
     findings.push(finding('phys-addr-bits-assumed', `64-bit BARs were placed for ${c.physAddrBits} physical address bits, hvmloader's fallback; the guest sees the host CPU's width`, 'pass --phys-addr-bits with the host\'s (`address sizes` in /proc/cpuinfo)'));
   }
+  // what the guest's firmware does with the placement (src/guest/firmware.ts)
+  const firmware = guestFirmware(c.cfg.bios, c.dm, c.toolstack, c.release, c.ovmf);
+  findings.push(...firmwareFindings({ release: c.release, deviceModel: c.dm, toolstack: c.toolstack, firmware, highMemEnd: layout.params.highMemEnd, physAddrBits: c.physAddrBits, functions: layout.functions, vga: layout.params.vga, biosPathOverride: c.cfg.otherKeys.includes('bios_path_override') }, result));
 
   return {
     ...base,
     hvmloader: profile.label,
+    firmware,
     params: {
       lowMemEnd: hex(layout.params.lowMemEnd),
       highMemEnd: hex(layout.params.highMemEnd),
@@ -340,7 +350,7 @@ export function planGuest(config: GuestConfig, devices: Map<string, HostFunction
   const models = options.deviceModels ?? (config.deviceModel ? [config.deviceModel] : [...DEVICE_MODELS]);
   const cases: PlanCase[] = [];
   for (const release of releases) {
-    for (const dm of models) cases.push(caseFor({ cfg: config, devices, release, dm, toolstack, physAddrBits: options.physAddrBits ?? DEFAULT_PHYS_ADDR_BITS, physAddrBitsGiven: options.physAddrBits !== undefined, rmrrs: options.rmrrs ?? [] }, options.fixes ?? true));
+    for (const dm of models) cases.push(caseFor({ cfg: config, devices, release, dm, toolstack, physAddrBits: options.physAddrBits ?? DEFAULT_PHYS_ADDR_BITS, physAddrBitsGiven: options.physAddrBits !== undefined, rmrrs: options.rmrrs ?? [], ovmf: options.ovmf }, options.fixes ?? true));
   }
   return { guest: config.source, outcome: worstOutcome(cases.map((c) => c.outcome)), cases };
 }

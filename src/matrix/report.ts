@@ -16,7 +16,7 @@ const COLORS: Record<Verdict, string> = {
 };
 
 const describe = (r: Row) =>
-  `${r.guestType.toUpperCase()}, ${r.toolstack}, ${r.deviceModel}${r.stubdomain ? ' stub domain' : ''}, RAM ${r.ramMiB} MiB, ${r.deviceSet ? `devices ${r.deviceSet} (` : ''}MMIO ${r.mmio32MiB} MiB 32-bit + ${r.mmio64MiB} MiB 64-bit${r.deviceSet ? ')' : ''}${r.mmioHoleMiB ? `, mmio_hole ${r.mmioHoleMiB}` : ''}: ${side(r.from, r.fromWhy)} -> ${side(r.to, r.toWhy)}`;
+  `${r.guestType.toUpperCase()}, ${r.toolstack}, ${r.deviceModel}${r.stubdomain ? ' stub domain' : ''}, RAM ${r.ramMiB} MiB, ${r.deviceSet ? `devices ${r.deviceSet} (` : ''}MMIO ${r.mmio32MiB} MiB 32-bit + ${r.mmio64MiB} MiB 64-bit${r.deviceSet ? ')' : ''}${r.mmioHoleMiB ? `, mmio_hole ${r.mmioHoleMiB}` : ''}${r.bios !== 'default' ? `, bios ${r.bios}` : ''}: ${side(r.from, r.fromWhy)} -> ${side(r.to, r.toWhy)}`;
 const side = (o: Row['from'], why: Row['fromWhy']) => (why ? `${o} (${why})` : o);
 
 export function summaryLines(m: Matrix): string[] {
@@ -54,7 +54,7 @@ export function markdown(m: Matrix): string {
   return out.join('\n') + '\n';
 }
 
-const COLUMNS: (keyof Row)[] = ['deviceSet', 'guestType', 'toolstack', 'deviceModel', 'stubdomain', 'ramMiB', 'mmio32MiB', 'mmio64MiB', 'mmioHoleMiB', 'from', 'fromWhy', 'to', 'toWhy', 'verdict'];
+const COLUMNS: (keyof Row)[] = ['deviceSet', 'guestType', 'toolstack', 'deviceModel', 'stubdomain', 'ramMiB', 'mmio32MiB', 'mmio64MiB', 'mmioHoleMiB', 'bios', 'from', 'fromWhy', 'to', 'toWhy', 'verdict'];
 
 export function csv(m: Matrix): string {
   return [COLUMNS.join(','), ...m.rows.map((r) => COLUMNS.map((c) => String(r[c] ?? '')).join(','))].join('\n') + '\n';

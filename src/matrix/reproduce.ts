@@ -34,6 +34,7 @@ export function reproduction(c: Config, version: VersionName): Reproduction | un
     `device_model_version = "${c.deviceModel}"`,
     ...(c.stubdomain ? ['device_model_stubdomain_override = 1'] : []),
     ...(c.mmioHoleMiB ? [`mmio_hole = ${c.mmioHoleMiB}`] : []),
+    ...(c.bios !== 'default' ? [`bios = "${c.bios}"`] : []),
     ...(pci.length ? [`pci = [ ${pci.map((p) => `"${p.bdf}"`).join(', ')} ]`] : []),
   ];
   return { config: lines.join('\n') + '\n', pci, deviceModel: c.deviceModel, toolstack: c.toolstack };

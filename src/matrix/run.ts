@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { DEFAULT_PHYS_ADDR_BITS, trustedBus, type Bus, type Device } from '../bus.js';
-import { badness, type CaseOutcome, type FindingCode } from '../verdict/findings.js';
+import { badness, type CaseOutcome, type Finding, type FindingCode } from '../verdict/findings.js';
 import { isCritical } from '../verdict/functions.js';
 import { judgePlacement, verdictOf, type JudgedFunction } from '../verdict/judge.js';
 import { InputError } from '../errors.js';
@@ -17,6 +17,8 @@ import { parseLspci, type HostFunction } from '../guest/lspci.js';
 import { encode, placeMany, type PlacementSummary } from '../place.js';
 import type { GuestConfig } from '../guest/config.js';
 import { emulatedFunctions } from '../guest/emulated.js';
+import { biosRefusal, firmwareFindings, guestFirmware } from '../guest/firmware.js';
+import type { PlacementResult } from '../contract.js';
 import { platformParams } from '../guest/libxl.js';
 import type { Release } from '../guest/releases.js';
 import type { VersionName } from '../versions.js';
@@ -38,6 +40,8 @@ export interface Config {
   mmio32MiB: number;
   mmio64MiB: number;
   mmioHoleMiB: number;
+  /** The guest's bios key ("default": unset, libxl picks per device model). */
+  bios: Space['bios'][number];
 }
 
 export interface Row extends Config {
@@ -110,11 +114,12 @@ export function* configs(s: Space): Generator<Config> {
         for (const stubdomain of s.stubdomain)
           for (const ramMiB of s.ramMiB)
             for (const [mmio32MiB, mmio64MiB, deviceSet] of mmio)
-              for (const mmioHoleMiB of s.mmioHoleMiB) {
-                const c: Config = { guestType, toolstack, deviceModel, stubdomain, ramMiB, mmio32MiB, mmio64MiB, mmioHoleMiB };
-                if (deviceSet) c.deviceSet = deviceSet;
-                yield c;
-              }
+              for (const mmioHoleMiB of s.mmioHoleMiB)
+                for (const bios of s.bios) {
+                  const c: Config = { guestType, toolstack, deviceModel, stubdomain, ramMiB, mmio32MiB, mmio64MiB, mmioHoleMiB, bios };
+                  if (deviceSet) c.deviceSet = deviceSet;
+                  yield c;
+                }
 }
 
 /** Power-of-two pieces of `mib` MiB, largest first, none above `maxMiB`. */
@@ -134,7 +139,7 @@ function pieces(mib: number, maxMiB: number): bigint[] {
 function guestConfig(c: Config): GuestConfig {
   return {
     source: 'matrix', type: 'hvm', memoryMiB: c.ramMiB, maxmemMiB: c.ramMiB, deviceModel: c.deviceModel, stubdomain: c.stubdomain,
-    mmioHoleMiB: c.mmioHoleMiB || undefined, hap: true, pci: [], vifs: [], disks: [], usb: false, usbdevice: [], usbctrl: [], xenPlatformPci: true, spiceVdagent: false, gfxPassthru: false, otherKeys: [],
+    mmioHoleMiB: c.mmioHoleMiB || undefined, bios: c.bios === 'default' ? undefined : c.bios, hap: true, pci: [], vifs: [], disks: [], usb: false, usbdevice: [], usbctrl: [], xenPlatformPci: true, spiceVdagent: false, gfxPassthru: false, otherKeys: [],
   };
 }
 
@@ -145,11 +150,12 @@ export function unavailable(c: Config, version: VersionName): string | undefined
   if (c.toolstack === 'xend' && c.deviceModel === 'qemu-xen') return 'xend drives only qemu-xen-traditional';
   if (c.toolstack === 'xend' && release.minor >= 5) return 'xend is gone from Xen 4.5'; // 9a6e8bea62 (4.5) removed xend
   if (c.deviceModel === 'qemu-xen-traditional' && release.minor >= 21) return 'qemu-xen-traditional is gone from Xen 4.21'; // 19ab8356ab
+  if (c.bios !== 'default' && biosRefusal(c.bios, c.deviceModel, c.toolstack)) return `libxl refuses bios = "${c.bios}" with ${c.deviceModel}`;
   return undefined;
 }
 
 /** The bus of one configuration under one version, with the functions the verdict reports on. */
-export function configBus(c: Config, version: VersionName): { bus: Bus; functions: JudgedFunction[] } | 'pv' | { unavailable: string } {
+export function configBus(c: Config, version: VersionName): { bus: Bus; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] } | 'pv' | { unavailable: string } {
   if (c.guestType === 'pv') return 'pv';
   const gone = unavailable(c, version);
   if (gone) return { unavailable: gone };
@@ -200,7 +206,14 @@ export function configBus(c: Config, version: VersionName): { bus: Bus; function
   const functions: JudgedFunction[] = devices
     .filter((d) => d.bars.length > 0 || d.slot >= layout.nextSlot)
     .map((d) => ({ slot: d.slot, function: d.function, label: labels.get(`${d.slot}:${d.function}`) ?? 'passed-through MMIO', passthrough: d.slot >= layout.nextSlot, critical: isCritical(d) }));
-  return { bus: trustedBus(bus), functions };
+  // the firmware's own findings (src/guest/firmware.ts): only a guest asking for OVMF
+  // can get a firmware that does more than keep hvmloader's placement
+  const fw = cfg.bios === 'ovmf' ? guestFirmware(cfg.bios, c.deviceModel, c.toolstack, release) : undefined;
+  if (fw?.bios !== 'ovmf') return { bus: trustedBus(bus), functions };
+  const fwFunctions = devices.map((d) => ({ ...d, label: labels.get(`${d.slot}:${d.function}`) ?? 'passed-through MMIO', hostBdf: d.slot >= layout.nextSlot ? 'passed through' : undefined }));
+  const firmware = (result: PlacementResult) =>
+    firmwareFindings({ release, deviceModel: c.deviceModel, toolstack: c.toolstack, firmware: fw, highMemEnd: params.highMemEnd, physAddrBits: bus.physAddrBits, functions: fwFunctions, vga: params.vga }, result);
+  return { bus: trustedBus(bus), functions, firmware };
 }
 
 /** One side of a pair: its outcome and the worst finding behind it. */
@@ -247,25 +260,27 @@ function placeAll(list: Config[], built: (c: Config) => Built, onProgress?: (n: 
   for (let start = 0; start < list.length; start += BATCH) {
     const slice = list.slice(start, start + BATCH);
     const buses: Bus[] = [];
-    const where: { i: number; functions: JudgedFunction[] }[] = [];
+    const where: { i: number; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] }[] = [];
     slice.forEach((c, i) => {
       const b = built(c);
       if (b === 'pv') out[start + i] = { outcome: 'pv', why: null, fingerprint: 'pv' };
       else if ('unavailable' in b) throw new Error(`configuration not generated for this version: ${b.unavailable}`);
       else {
-        where.push({ i, functions: b.functions });
+        where.push({ i, functions: b.functions, firmware: b.firmware });
         buses.push(b.bus);
       }
     });
     if (buses.length) {
       const placed = placeMany(encode(buses));
-      where.forEach(({ i, functions }, k) => {
+      where.forEach(({ i, functions, firmware }, k) => {
         const c = slice[i];
         const s = placed.summary(k);
-        let judged = judgeFromSummary(s, c, functions.filter((f) => f.passthrough).map((f) => ({ subPage: hasSubPage(buses[k], f) })));
+        // an OVMF guest is judged in full, its firmware's findings with the placement's
+        let judged = firmware ? undefined : judgeFromSummary(s, c, functions.filter((f) => f.passthrough).map((f) => ({ subPage: hasSubPage(buses[k], f) })));
         if (!judged) {
-          const j = judgePlacement(placed.result(k), { deviceModel: c.deviceModel, functions, hvmloader: buses[k].hvmloader });
-          const v = verdictOf(j.devices, j.findings);
+          const result = placed.result(k);
+          const j = judgePlacement(result, { deviceModel: c.deviceModel, functions, hvmloader: buses[k].hvmloader });
+          const v = verdictOf(j.devices, [...j.findings, ...(firmware?.(result) ?? [])]);
           judged = { outcome: v.outcome, why: v.reasons[0] ?? null };
         }
         out[start + i] = { ...judged, fingerprint: `${judged.outcome}/${s.relocatedBytes}/${s.high}/${s.unplaced}/${s.lowHoleStart}` };
@@ -305,7 +320,7 @@ export function smallestRegressions(m: Matrix): Row[] {
   const size = (r: Row) => r.ramMiB * 1e6 + r.mmio32MiB + r.mmio64MiB;
   for (const r of m.rows) {
     if (r.verdict !== 'regression') continue;
-    const key = `${r.toolstack}/${r.deviceModel}/${r.stubdomain}/${r.from}:${r.fromWhy}->${r.to}:${r.toWhy}`;
+    const key = `${r.toolstack}/${r.deviceModel}/${r.stubdomain}/${r.bios}/${r.from}:${r.fromWhy}->${r.to}:${r.toWhy}`;
     const best = byKind.get(key);
     if (!best || size(r) < size(best)) byKind.set(key, r);
   }

@@ -6,6 +6,7 @@
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import type { DeviceModel } from '../guest/config.js';
+import type { Bios } from '../guest/firmware.js';
 import type { Toolstack } from '../guest/libxl.js';
 
 export interface Space {
@@ -26,6 +27,8 @@ export interface Space {
    * "x710-sriov"]). When given, mmio32MiB/mmio64MiB are not swept.
    */
   deviceSets: string[][];
+  /** The guest's bios key; "default" leaves it unset, so libxl picks per device model. */
+  bios: ('default' | Bios)[];
 }
 
 // 1 to 64 GiB, denser around 2-4 GiB where the hole meets RAM
@@ -41,11 +44,12 @@ export const DEFAULT_SPACE: Space = {
   mmio64MiB: [0, 128, 256, 512, 768, 1024, 2048, 4096, 16384],
   mmioHoleMiB: [0, 1024, 2048],
   deviceSets: [],
+  bios: ['default'],
 };
 
 export function spaceSize(s: Space): number {
   const mmio = s.deviceSets.length ? s.deviceSets.length : s.mmio32MiB.length * s.mmio64MiB.length;
-  return s.guestType.length * s.toolstack.length * s.deviceModel.length * s.stubdomain.length * s.ramMiB.length * mmio * s.mmioHoleMiB.length;
+  return s.guestType.length * s.toolstack.length * s.deviceModel.length * s.stubdomain.length * s.ramMiB.length * mmio * s.mmioHoleMiB.length * s.bios.length;
 }
 
 const CHOICES: Partial<Record<keyof Space, readonly (string | boolean)[]>> = {
@@ -53,6 +57,7 @@ const CHOICES: Partial<Record<keyof Space, readonly (string | boolean)[]>> = {
   toolstack: ['libxl', 'xend', 'other'],
   deviceModel: ['qemu-xen', 'qemu-xen-traditional'],
   stubdomain: [false, true],
+  bios: ['default', 'rombios', 'seabios', 'ovmf'],
 };
 
 /** Applies overrides (from YAML/JSON or flags) to the default space, checking each value. */

@@ -76,6 +76,17 @@ const RULES = {
   'rom-slack-migration': ['works', 'note'],
   'pv32-address-width': ['works', 'note'],
   'pv32-config': ['works', 'note'],
+  // the firmware after hvmloader (src/guest/firmware.ts): the placement does not
+  // hold (reassigned), or UEFI sees no PCI device at all (root bridge dropped)
+  'ovmf-reassigns-bars': ['fails', 'error'],
+  'ovmf-root-bridge-dropped': ['fails', 'fatal'],
+  // UEFI drivers cannot use the BAR, or a debug build stops; the OS is unaffected
+  'ovmf-fixed-aperture': ['works', 'warning'],
+  'ovmf-address-width': ['works', 'warning'],
+  'ovmf-overlapping-apertures': ['works', 'warning'],
+  'ovmf-origin-unknown': ['works', 'warning'],
+  'ovmf-option-rom-not-run': ['works', 'note'],
+  firmware: ['works', 'note'],
 } as const satisfies Record<string, readonly [CaseOutcome, Severity]>;
 
 export type FindingCode = keyof typeof RULES;

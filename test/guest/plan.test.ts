@@ -87,10 +87,10 @@ describe('emulated functions', () => {
 });
 
 describe('planGuest consequences and checks', () => {
-  it('maps everything for a plain HVM guest: no findings', () => {
+  it('maps everything for a plain HVM guest: nothing but the note naming its firmware', () => {
     const plan = planGuest(cfg(''), new Map(), { xen: ['4.19'] });
     expect(plan.cases).toHaveLength(2);
-    for (const c of plan.cases) expect(c.findings).toEqual([]);
+    for (const c of plan.cases) expect(codes(c)).toEqual(['firmware']);
   });
 
   it('reports a GPU relocated above 4 GiB under qemu-xen and RAM moved under qemu-traditional', () => {
@@ -107,6 +107,7 @@ describe('planGuest consequences and checks', () => {
     const told = planGuest(cfg("pci = ['0b:00.0']\n"), indexDevices([gpu]), { xen: ['4.19'], physAddrBits: 46 }).cases[0];
     expect(codes(told)).toContain('device-relocated');
     expect(codes(told)).not.toContain('phys-addr-bits-assumed');
+    expect(codes(xen)).toContain('firmware'); // the note naming SeaBIOS
   });
 
   it('flags RAM relocation under qemu-xen as fatal where libxl did not yet stop it (4.2)', () => {
