@@ -138,7 +138,7 @@ export function adviceReport(a: Advice, title: string): string {
   out.push(a.outcome !== 'works' ? 'Smallest fix:' : 'Options:', ...fixLines.map((l) => `  - ${l}`), '');
   out.push(a.hazards.length ? 'Hazards the boot log will not show:' : 'Hazards the boot log will not show: none');
   for (const h of a.hazards) out.push(`  - ${h.message}`);
-  out.push('', 'Other firmware policies on the same devices:', '');
+  out.push('', "Other placement policies on the same devices (firmware that assigns BARs itself; Xen's own SeaBIOS and OVMF builds keep hvmloader's):", '');
   out.push(
     columns([
       ['POLICY', 'FUNCTIONS ALL LOW', 'BARS ABOVE 4G', 'BARS DROPPED', 'RAM BELOW 4 GiB', 'LOW HOLE'],
