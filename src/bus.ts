@@ -166,7 +166,7 @@ const isPowerOfTwo = (v: bigint) => v > 0n && (v & (v - 1n)) === 0n;
 
 // Sizes a `size` may take for each type: what the register can express and
 // PCI allows (memory 16 bytes, I/O 4 bytes, ROM 2 KiB at least).
-const SIZE_RANGE: Record<BarType, [bigint, bigint]> = {
+export const SIZE_RANGE: Readonly<Record<BarType, readonly [bigint, bigint]>> = {
   mem32: [16n, 1n << 31n],
   mem64: [16n, 1n << 63n],
   io: [4n, 1n << 31n],

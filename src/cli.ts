@@ -13,10 +13,11 @@ import { runPlace, type PlaceFlags } from './cli/place.js';
 import { runPlan, type PlanFlags } from './cli/plan.js';
 import { InputError } from './errors.js';
 import { outcomeRank, type CaseOutcome } from './verdict/findings.js';
+import { clipLine } from './limits.js';
 import { VERSION_NAMES } from './versions.js';
 
 export type { Io } from './cli/io.js';
-export { parseVersionSet } from './cli/io.js';
+export { guardOutputStreams, parseVersionSet } from './cli/io.js';
 
 const PACKAGE_VERSION = '0.1.0';
 
@@ -54,7 +55,8 @@ function program(io: Io, status: { code: number }): Command {
     .version(PACKAGE_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', '\nAdd --debug to any command to see the stack of an internal error.');
 
   cmd
     .command('place')
@@ -128,10 +130,16 @@ function program(io: Io, status: { code: number }): Command {
   return cmd;
 }
 
+/**
+ * Runs one command. Bad input ends in exit 2 with one message naming the
+ * place and the fix; anything else is an internal fault: exit 1 and one
+ * line, with the stack only under --debug (accepted anywhere on the line).
+ */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const debug = argv.includes('--debug');
   try {
     const status = { code: 0 };
-    await program(io, status).parseAsync(argv, { from: 'user' });
+    await program(io, status).parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
     return status.code;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -143,7 +151,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`mmio-planner: ${e.message}\n`);
       return 2;
     }
-    io.err(`mmio-planner: internal error: ${(e as Error).message}\n`);
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (debug) io.err(`mmio-planner: internal error: ${err.stack ?? err.message}\n`);
+    else io.err(`mmio-planner: internal error: ${clipLine(err.message.split('\n')[0])} (run again with --debug for the stack)\n`);
     return 1;
   }
 }

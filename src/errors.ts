@@ -1,5 +1,9 @@
 // Typed errors. Bad input is a BusError: it names the field (as a path like
 // `devices[3].bars[1].size`) and says how to fix it; the CLI exits 2 on it.
+// The message lists the first LIMITS.errorLines problems, each line clipped;
+// `issues` keeps them all.
+
+import { LIMITS, clipLine } from './limits.js';
 
 export interface InputIssue {
   path: string;
@@ -12,7 +16,10 @@ export class InputError extends Error {
 
   constructor(issues: InputIssue[], source?: string) {
     const where = source ? `${source}: ` : '';
-    super(issues.map((i) => `${where}${i.path ? i.path + ': ' : ''}${i.message}`).join('\n'));
+    const shown = issues.slice(0, LIMITS.errorLines).map((i) => clipLine(`${where}${i.path ? i.path + ': ' : ''}${i.message}`));
+    const more = issues.length - shown.length;
+    if (more > 0) shown.push(`... and ${more} more problem${more === 1 ? '' : 's'} like these`);
+    super(shown.join('\n'));
     this.name = 'InputError';
     this.issues = issues;
   }

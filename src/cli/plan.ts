@@ -7,6 +7,7 @@ import type { OvmfOrigin } from '../guest/firmware.js';
 import type { Toolstack } from '../guest/libxl.js';
 import { readHostDevice } from '../guest/host-device.js';
 import { indexDevices, planGuest } from '../guest/plan.js';
+import { hostBdf } from '../guest/bdf.js';
 import { parseRmrrSpec, parseXenDmesgRmrrs, type HostRmrr } from '../guest/rdm.js';
 import { planBudgetSection } from '../report/budget.js';
 import { planCaseSvg, planReport } from '../report/plan.js';
@@ -34,9 +35,16 @@ export function makePlan(file: string, flags: PlanFlags, io: Io, text = readInpu
     if (eq < 0) throw new InputError([{ path: '--pci', message: `${JSON.stringify(spec)}: write BDF=FILE, e.g. --pci 0b:00.0=gpu.lspci` }]);
     const bdf = spec.slice(0, eq);
     const file = spec.slice(eq + 1);
-    return { bdf, functions: readHostDevice(bdf, readInput(file, io), file) };
+    return { bdf, source: file, functions: readHostDevice(bdf, readInput(file, io), file) };
   });
   const devices = indexDevices(entries);
+  // a description of a device the guest does not pass through would be ignored: say so
+  const listed = new Set(config.pci.map((p) => p.bdf));
+  const unlisted = entries.filter((e) => !listed.has(hostBdf(e.bdf, '--pci')));
+  if (unlisted.length) {
+    const list = config.pci.length ? `it lists ${config.pci.map((p) => p.bdf).join(', ')}` : 'it has no pci key';
+    throw new InputError(unlisted.map((e) => ({ path: `--pci ${e.bdf}`, message: `${source}'s pci = [...] does not pass this device through (${list}); add it to pci in ${source}, or drop this --pci` })));
+  }
   const xen = flags.xen ? flags.xen.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const deviceModels = flags.deviceModel ? parseDeviceModels(flags.deviceModel) : undefined;
   const toolstack = flags.toolstack as Toolstack | undefined;

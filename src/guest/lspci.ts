@@ -3,9 +3,11 @@
 // contract's JSON BARs. Each becomes the function hvmloader will see: its
 // class, IDs, interrupt pin and BARs (sizes as the host reports them).
 
+import { ROM_INDEX, SIZE_RANGE } from '../bus.js';
 import type { BarType } from '../contract.js';
 import { InputError, type InputIssue } from '../errors.js';
 import { hex } from '../hex.js';
+import { quote, stripBom } from '../limits.js';
 
 export interface HostBar {
   index: number; // 0-5; 6 is the expansion ROM
@@ -66,24 +68,60 @@ function parseSize(text: string): bigint | undefined {
 
 const HEADER = /^(?:([0-9a-fA-F]{4,}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])\s+(.*)$/;
 
+/** How a detail line is indented: lspci -vv uses one tab per level. */
+interface Indent {
+  width: number; // leading whitespace characters
+  tabs: boolean; // all tabs (else all spaces; mixed is refused where it matters)
+  mixed: boolean;
+}
+
+function indentOf(raw: string): Indent {
+  const lead = /^[ \t]*/.exec(raw)![0];
+  const tabs = /^\t*$/.test(lead);
+  return { width: lead.length, tabs, mixed: !tabs && lead.includes('\t') };
+}
+
+// Lines whose content becomes the function's BARs or pin: these must be read
+// at the right level, since the same text inside SR-IOV describes VF BARs.
+const MEANINGFUL = /^(Region \d+:|Expansion ROM at |Interrupt: pin |(Memory|I\/O ports) at )/;
+
+const sizeName = (v: bigint) => (v >= 1n << 30n ? `${v >> 30n}G` : v >= 1n << 20n ? `${v >> 20n}M` : v >= 1n << 10n ? `${v >> 10n}K` : `${v}`);
+
 /**
  * Parses `lspci -vv` text: one or more functions, each a header line
- * `BB:DD.F class: name` followed by tab-indented detail lines. Only the
+ * `BB:DD.F class: name` followed by indented detail lines. Only the
  * function's own Region and Expansion ROM lines count (SR-IOV VF BARs sit
- * deeper, inside their capability).
+ * deeper, inside their capability). Indentation pasted as spaces is read
+ * when it is consistent (the first detail line sets one level); where the
+ * level of a Region, ROM or Interrupt line cannot be told, the line is
+ * refused. Output without detail lines (plain `lspci`, `lspci -n`) or in
+ * `lspci -v` form is refused: it does not say what the BARs are.
  */
 export function parseLspci(text: string, source = 'lspci'): HostFunction[] {
   const issues: InputIssue[] = [];
   const functions: HostFunction[] = [];
   let current: HostFunction | undefined;
-  const lines = text.split(/\r?\n/);
+  let currentLine = 0;
+  let details = 0; // detail lines of the current function
+  let unit: Indent | undefined; // the first detail line's indent: one level
+  const used = new Map<number, number>(); // register -> line, for the current function
+  const endFunction = () => {
+    if (current && details === 0) {
+      issues.push({ path: `${source}:${currentLine}`, message: `${current.bdf} has no detail lines: this is plain \`lspci\` or \`lspci -n\` output, which does not show BARs; give the output of \`lspci -vv -s ${current.bdf}\` run as root` });
+    }
+  };
+  const lines = stripBom(text).split(/\r?\n/);
   lines.forEach((raw, i) => {
     const where = `${source}:${i + 1}`;
     if (!raw.trim() || raw.startsWith('#')) return; // blank lines and notes
     const header = HEADER.exec(raw);
     if (header && !/^\s/.test(raw)) {
+      endFunction();
       const [, domain, bus, dev, fn, rest] = header;
       current = { bdf: `${domain ? domain + ':' : ''}${bus}:${dev}.${fn}`, interruptPin: 0, bars: [] };
+      currentLine = i + 1;
+      details = 0;
+      used.clear();
       functions.push(current);
       // "Class name [0300]: Vendor Device [10de:2204] (rev a1)" or numeric "0300: 10de:2204"
       const numeric = /^([0-9a-fA-F]{4}): ([0-9a-fA-F]{4}):([0-9a-fA-F]{4})/.exec(rest);
@@ -118,14 +156,35 @@ export function parseLspci(text: string, source = 'lspci'): HostFunction[] {
       issues.push({ path: where, message: 'expected a device line like "03:00.0 VGA compatible controller: ..." first (from lspci -vv -s BDF)' });
       return;
     }
-    if (!/^\t[^\t]/.test(raw)) return; // deeper detail (capabilities, VF BARs)
     const line = raw.trim();
+    const meaningful = MEANINGFUL.test(line);
+    const indent = indentOf(raw);
+    if (indent.width === 0) {
+      if (meaningful) issues.push({ path: where, message: `${quote(line)} has no indentation, so it cannot be told from an SR-IOV VF BAR; give lspci's output unchanged (\`lspci -vv -s ${current.bdf} > file\`)` });
+      return;
+    }
+    details++;
+    unit ??= indent;
+    // the level: tabs counted, or spaces in units of the first detail line's indent
+    let level: number | undefined;
+    if (indent.mixed || indent.tabs !== unit.tabs) level = undefined;
+    else if (indent.tabs) level = indent.width;
+    else level = indent.width % unit.width === 0 ? indent.width / unit.width : undefined;
+    if (level === undefined) {
+      if (meaningful) issues.push({ path: where, message: `the indentation of this line (${indent.width} ${indent.mixed ? 'mixed tabs and spaces' : indent.tabs ? 'tabs' : 'spaces'}) does not match the ${unit.width} ${unit.tabs ? 'tab' : 'space'}${unit.width === 1 ? '' : 's'} of the first detail line, so it cannot be told whether it belongs to the function or to a capability; give lspci's output unchanged (\`lspci -vv -s ${current.bdf} > file\`)` });
+      return;
+    }
+    if (level !== 1) return; // deeper detail (capabilities, VF BARs)
+    if (/^(Memory|I\/O ports) at /.test(line)) {
+      issues.push({ path: where, message: `this is \`lspci -v\` output, whose BAR lines do not say which register they are; give the output of \`lspci -vv -s ${current.bdf}\` run as root` });
+      return;
+    }
     const pin = /^Interrupt: pin ([A-D])/.exec(line);
     if (pin) {
       current.interruptPin = pin[1].charCodeAt(0) - 64;
       return;
     }
-    const region = /^Region (\d): (Memory|I\/O ports) at (\S+)(.*)$/.exec(line);
+    const region = /^Region (\d+): (Memory|I\/O ports) at (\S+)(.*)$/.exec(line);
     const rom = /^Expansion ROM at (\S+)(.*)$/.exec(line);
     if (!region && !rom) return;
     const rest = (region ? region[4] : rom![2]) ?? '';
@@ -136,31 +195,53 @@ export function parseLspci(text: string, source = 'lspci'): HostFunction[] {
     }
     const size = parseSize(sizeText);
     if (size === undefined || size === 0n || (size & (size - 1n)) !== 0n) {
-      issues.push({ path: where, message: `[size=${sizeText}] is not a power-of-two BAR size` });
+      issues.push({ path: where, message: `[size=${quote(sizeText).slice(1, -1)}] is not a power-of-two BAR size` });
       return;
     }
+    const index = rom ? ROM_INDEX : Number(region![1]);
+    if (!rom && index > 5) {
+      issues.push({ path: where, message: `Region ${region![1]}: a function has BARs 0-5` });
+      return;
+    }
+    const is64 = !rom && region![2] === 'Memory' && /\(64-bit/.test(rest);
+    const type: BarType = rom ? 'rom' : region![2] === 'I/O ports' ? 'io' : is64 ? 'mem64' : 'mem32';
+    const [lo, hi] = SIZE_RANGE[type];
+    if (size < lo || size > hi) {
+      const what = type === 'mem32' ? 'a 32-bit memory BAR' : type === 'mem64' ? 'a 64-bit memory BAR' : type === 'io' ? 'an I/O BAR' : 'an expansion ROM';
+      issues.push({ path: where, message: `[size=${sizeText}] is out of range for ${what} (${sizeName(lo)} to ${sizeName(hi)}); check the line was copied whole from lspci -vv` });
+      return;
+    }
+    // each register holds one BAR; a 64-bit BAR takes the next register too
+    const regs = is64 ? [index, index + 1] : [index];
+    if (is64 && index === 5) {
+      issues.push({ path: where, message: 'Region 5 cannot be 64-bit: its upper half would need a seventh register' });
+      return;
+    }
+    const clash = regs.find((r) => used.has(r));
+    if (clash !== undefined) {
+      const what = clash === ROM_INDEX ? 'Expansion ROM' : `Region ${clash}`;
+      issues.push({ path: where, message: `${what} is already described on line ${used.get(clash)} (a 64-bit Region also takes the next register); one lspci output per function, copied whole` });
+      return;
+    }
+    regs.forEach((r) => used.set(r, i + 1));
     if (rom) {
-      current.bars.push({ index: 6, type: 'rom', prefetchable: false, size });
+      current.bars.push({ index: ROM_INDEX, type: 'rom', prefetchable: false, size });
       return;
     }
-    const index = Number(region![1]);
     const at = /^[0-9a-fA-F]+$/.test(region![3]) ? BigInt('0x' + region![3]) : undefined;
-    if (index > 5) {
-      issues.push({ path: where, message: `Region ${index}: a function has BARs 0-5` });
-      return;
-    }
-    if (region![2] === 'I/O ports') {
+    if (type === 'io') {
       current.bars.push({ index, type: 'io', prefetchable: false, size });
     } else {
-      const is64 = /\(64-bit/.test(rest);
       const prefetchable = /\bprefetchable\)/.test(rest) && !/non-prefetchable/.test(rest);
-      current.bars.push({ index, type: is64 ? 'mem64' : 'mem32', prefetchable, size, ...(at !== undefined ? { hostAddress: at } : {}) });
+      current.bars.push({ index, type, prefetchable, size, ...(at !== undefined ? { hostAddress: at } : {}) });
     }
   });
+  endFunction();
   if (functions.length === 0 && issues.length === 0) {
     issues.push({ path: source, message: 'no device found; give the output of `lspci -vv -s BDF` (as root)' });
   }
   if (issues.length) throw new InputError(issues);
+  for (const f of functions) f.bars.sort((a, b) => a.index - b.index);
   return functions;
 }
 
@@ -177,27 +258,36 @@ const IORESOURCE_MEM_64 = 0x100000n;
 export function parseSysfsResource(text: string, bdf: string, source = 'resource'): HostFunction {
   const issues: InputIssue[] = [];
   const bars: HostBar[] = [];
-  const lines = text.split(/\r?\n/).filter((l) => l.trim());
+  const lines = stripBom(text).split(/\r?\n/).filter((l) => l.trim());
   lines.slice(0, 7).forEach((line, index) => {
-    const m = /^\s*0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s*$/.exec(line);
+    const where = `${source}:${index + 1}`;
+    const m = /^\s*0x([0-9a-fA-F]{1,16})\s+0x([0-9a-fA-F]{1,16})\s+0x([0-9a-fA-F]{1,16})\s*$/.exec(line);
     if (!m) {
-      issues.push({ path: `${source}:${index + 1}`, message: 'expected "0xSTART 0xEND 0xFLAGS" as in /sys/bus/pci/devices/BDF/resource' });
+      issues.push({ path: where, message: 'expected "0xSTART 0xEND 0xFLAGS" (16 hex digits at most each) as in /sys/bus/pci/devices/BDF/resource' });
       return;
     }
     const start = BigInt('0x' + m[1]);
     const end = BigInt('0x' + m[2]);
     const flags = BigInt('0x' + m[3]);
     if (end === 0n && start === 0n) return;
-    const size = end - start + 1n;
-    if (size <= 0n || (size & (size - 1n)) !== 0n) {
-      issues.push({ path: `${source}:${index + 1}`, message: `${hex(start)}-${hex(end)} is not a power-of-two BAR` });
+    if (end < start) {
+      issues.push({ path: where, message: `${hex(start)}-${hex(end)} ends before it starts` });
       return;
     }
-    if (index === 6) bars.push({ index, type: 'rom', prefetchable: false, size });
-    else if (flags & IORESOURCE_IO) bars.push({ index, type: 'io', prefetchable: false, size });
-    else if (flags & IORESOURCE_MEM) {
-      bars.push({ index, type: flags & IORESOURCE_MEM_64 ? 'mem64' : 'mem32', prefetchable: (flags & IORESOURCE_PREFETCH) !== 0n, size });
+    const size = end - start + 1n;
+    if ((size & (size - 1n)) !== 0n) {
+      issues.push({ path: where, message: `${hex(start)}-${hex(end)} is not a power-of-two BAR` });
+      return;
     }
+    const type: BarType | undefined = index === 6 ? 'rom' : flags & IORESOURCE_IO ? 'io' : flags & IORESOURCE_MEM ? (flags & IORESOURCE_MEM_64 ? 'mem64' : 'mem32') : undefined;
+    if (type === undefined) return; // a resource sysfs marks neither I/O nor memory: not a BAR
+    const [lo, hi] = SIZE_RANGE[type];
+    if (size < lo || size > hi) {
+      issues.push({ path: where, message: `${hex(start)}-${hex(end)} is ${hex(size)} bytes, out of range for a ${type} BAR (${hex(lo)}-${hex(hi)}); check the file was copied whole` });
+      return;
+    }
+    if (type === 'mem32' || type === 'mem64') bars.push({ index, type, prefetchable: (flags & IORESOURCE_PREFETCH) !== 0n, size });
+    else bars.push({ index, type, prefetchable: false, size });
   });
   if (lines.length < 7 && issues.length === 0) issues.push({ path: source, message: `expected at least 7 lines (6 BARs and the ROM); got ${lines.length}` });
   if (issues.length) throw new InputError(issues);

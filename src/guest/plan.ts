@@ -7,7 +7,7 @@
 
 import { DEFAULT_PHYS_ADDR_BITS, parseBus, withVersion, type Bus } from '../bus.js';
 import type { BusInput, PlacedBar, PlacementResult } from '../contract.js';
-import { InputError } from '../errors.js';
+import { InputError, type InputIssue } from '../errors.js';
 import { hex } from '../hex.js';
 import { place } from '../place.js';
 import { finding, worse, type CaseOutcome, type Finding, type FindingCode } from '../verdict/findings.js';
@@ -22,7 +22,8 @@ import type { HostFunction } from './lspci.js';
 import { hvmloaderOf, parseRelease, type Release } from './releases.js';
 import type { HostRmrr } from './rdm.js';
 import { rdmFindings, relocationFix, tooEarly, traditionalStdVga, unmodelled } from './checks.js';
-import { hostBdf } from './bdf.js';
+import { hostBdf, parseHostBdf } from './bdf.js';
+import { quote } from '../limits.js';
 import { firmwareFindings, guestFirmware, type GuestFirmware, type OvmfOrigin } from './firmware.js';
 
 export type { Finding, Severity, FindingCode, CaseOutcome } from '../verdict/findings.js';
@@ -79,24 +80,49 @@ export interface PlanOptions {
 const DEFAULT_XEN = ['4.19'];
 const worstOutcome = (all: CaseOutcome[]): CaseOutcome => all.reduce(worse, 'works');
 
-/** Host devices keyed by normalised BDF; a multi-function lspci output gives several. */
-export function indexDevices(entries: { bdf: string; functions: HostFunction[] }[]): Map<string, HostFunction> {
+/**
+ * Host devices keyed by normalised BDF; a multi-function lspci output gives
+ * several. A description must be of the device it is given for: lspci's own
+ * address (domain when it prints one, bus, device, and the function when
+ * the file has one) must match, so a file for another device is refused
+ * rather than planned under the wrong address.
+ */
+export function indexDevices(entries: { bdf: string; functions: HostFunction[]; source?: string }[]): Map<string, HostFunction> {
   const map = new Map<string, HostFunction>();
+  const issues: InputIssue[] = [];
+  const given = new Set<string>();
   for (const e of entries) {
     const key = hostBdf(e.bdf, '--pci');
     const base = key.slice(0, -1);
+    const where = `--pci ${e.bdf}${e.source ? `=${e.source}` : ''}`;
+    if (given.has(key)) {
+      issues.push({ path: where, message: `${key} is given twice; give each device once` });
+      continue;
+    }
+    given.add(key);
+    const keys: string[] = [];
     for (const f of e.functions) {
-      // lspci's own address names the function; a lone function takes the given one
-      let k = key;
-      try {
-        const own = hostBdf(f.bdf, '--pci');
-        if (e.functions.length > 1 || own.slice(-1) !== key.slice(-1)) k = base + own.slice(-1);
-      } catch {
-        k = key;
+      const own = parseHostBdf(f.bdf);
+      if (own === undefined) {
+        issues.push({ path: where, message: `${quote(f.bdf)} is not a PCI address` });
+        continue;
       }
-      map.set(k, f);
+      // lspci prints the domain only with -D or when the host has several
+      const ownHasDomain = /^[0-9a-fA-F]{4,}:[0-9a-fA-F]{1,2}:/.test(f.bdf.trim());
+      const sameDevice = own.slice(ownHasDomain ? 0 : 5, -1) === key.slice(ownHasDomain ? 0 : 5, -1);
+      const sameFunction = own.slice(-1) === key.slice(-1);
+      if (!sameDevice || (e.functions.length === 1 && !sameFunction)) {
+        issues.push({ path: where, message: `the file describes ${f.bdf}, not ${e.bdf}; give the output of \`lspci -vv -s ${e.bdf}\` for this device (or the --pci address the file is for)` });
+        continue;
+      }
+      keys.push(base + own.slice(-1));
+      map.set(base + own.slice(-1), f);
+    }
+    if (e.functions.length > 1 && !keys.includes(key) && keys.length === e.functions.length) {
+      issues.push({ path: where, message: `the file describes ${e.functions.map((f) => f.bdf).join(', ')} but not ${e.bdf}` });
     }
   }
+  if (issues.length) throw new InputError(issues);
   return map;
 }
 

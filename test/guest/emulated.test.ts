@@ -272,7 +272,9 @@ describe('sound cards, AHCI and the XenServer PV device', () => {
 
 describe('qemu-xen-traditional with gfx_passthru', () => {
   const igd = { bdf: '00:02.0', functions: parseLspci(readFileSync(new URL('../../scenarios/devices/intel-igd.lspci', import.meta.url), 'utf8')) };
-  const nvme = { bdf: '03:00.0', functions: parseLspci(readFileSync(new URL('../../scenarios/devices/nvme-ssd.lspci', import.meta.url), 'utf8')) };
+  // the bundled NVMe's lspci is for 01:00.0; here the same device sits at 03:00.0 on the host
+  const nvmeText = readFileSync(new URL('../../scenarios/devices/nvme-ssd.lspci', import.meta.url), 'utf8').replace(/^01:00\.0/m, '03:00.0');
+  const nvme = { bdf: '03:00.0', functions: parseLspci(nvmeText) };
   it('has no emulated VGA, keeps 02.0 for the host IGD and gives other devices the slots after', () => {
     const g = guest("gfx_passthru = 1\nvga = 'stdvga'\nvif = ['bridge=xenbr0']\npci = [ '03:00.0', '00:02.0' ]");
     const [c] = planGuest(g, indexDevices([igd, nvme]), { xen: ['4.19'], deviceModels: ['qemu-xen-traditional'] }).cases;
