@@ -8,6 +8,8 @@ import { InputError, type InputIssue } from '../errors.js';
 import { parseHostBdf } from './bdf.js';
 import { parseDiskSpec, type DiskSpec } from './disk.js';
 import { parseXlConfig, type XlValue } from './xlcfg.js';
+import { XL_KEYS, nearestKey } from './xl-keys.js';
+import { LIMITS, quote, stripBom } from '../limits.js';
 
 export type DeviceModel = 'qemu-xen' | 'qemu-xen-traditional';
 export const DEVICE_MODELS: readonly DeviceModel[] = ['qemu-xen', 'qemu-xen-traditional'];
@@ -101,7 +103,17 @@ export interface GuestConfig {
   stubdomainMemoryMiB?: number;
   /** Keys present in the file that do not shape the bus. */
   otherKeys: string[];
+  /** Keys xl does not read at all (it ignores them), with the known key each most likely meant. */
+  unknownKeys?: { key: string; where: string; suggestion?: string }[];
+  /** Where each key was written ("guest.cfg:3:10"), for messages about its value. */
+  places?: Record<string, string>;
 }
+
+// hvmloader's hvm_info high_mem_pgend is a 32-bit page number (RELEASE-4.19.0
+// xen/include/public/hvm/hvm_info_table.h), so RAM must end below 16 TiB.
+// With the largest mmio_hole (3840 MiB) and an RMRR boundary moving up to
+// 4 GiB more above 4 GiB, 8 GiB less than that keeps every layout in range.
+export const MAX_MEMORY_MIB = (1 << 24) - 8192;
 
 const KNOWN = new Set([
   'type', 'builder', 'name', 'memory', 'maxmem', 'videoram', 'vga', 'stdvga', 'device_model_version',
@@ -118,8 +130,14 @@ class Reader {
   ) {}
 
   where(key: string): string {
+    return `${this.place(key)} ${key}`;
+  }
+
+  /** file:line:col of a key's value, or just the file. */
+  place(key: string): string {
     const v = this.values.get(key);
-    return v ? `${this.source}:${v.line} ${key}` : `${this.source} ${key}`;
+    if (!v || !v.line) return this.source;
+    return `${this.source}:${v.line}${v.col ? `:${v.col}` : ''}`;
   }
 
   fail(key: string, message: string): void {
@@ -146,7 +164,7 @@ class Reader {
     else if (/^0[0-7]+$/.test(t)) n = parseInt(t, 8);
     else if (/^(0|[1-9][0-9]*)$/.test(t)) n = Number(t);
     if (!Number.isSafeInteger(n)) {
-      this.fail(key, `${JSON.stringify(text)} is not a whole number; ${what}`);
+      this.fail(key, `${quote(text)} is not a whole number; ${what}`);
       return undefined;
     }
     if (n < lo || n > hi) {
@@ -161,7 +179,7 @@ class Reader {
     if (text === undefined) return undefined;
     if (/^(1|true|yes|on)$/i.test(text.trim())) return true;
     if (/^(0|false|no|off)$/i.test(text.trim())) return false;
-    this.fail(key, `${JSON.stringify(text)} is not a boolean; use 1 or 0`);
+    this.fail(key, `${quote(text)} is not a boolean; use 1 or 0`);
     return undefined;
   }
 
@@ -169,7 +187,7 @@ class Reader {
     const text = this.string(key);
     if (text === undefined) return undefined;
     if ((allowed as readonly string[]).includes(text)) return text as T;
-    this.fail(key, `${JSON.stringify(text)} is not allowed; use one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+    this.fail(key, `${quote(text)} is not allowed; use one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
     return undefined;
   }
 
@@ -262,8 +280,9 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
   const builder = r.choice('builder', ['hvm', 'generic'] as const);
   const typeKey = r.choice('type', ['hvm', 'pv', 'pvh'] as const);
   const type = typeKey ?? (builder === 'hvm' ? 'hvm' : 'pv');
-  const memoryMiB = r.number('memory', 1, 1 << 24, 'memory is in MiB, e.g. memory = 4096') ?? 128;
-  const maxmemMiB = r.number('maxmem', 1, 1 << 24, 'maxmem is in MiB and at least memory') ?? memoryMiB;
+  const ramLimit = `hvmloader's RAM must end below 16 TiB (hvm_info high_mem_pgend is 32 bits of pages), so at most ${MAX_MEMORY_MIB} MiB`;
+  const memoryMiB = r.number('memory', 1, MAX_MEMORY_MIB, `memory is in MiB, e.g. memory = 4096; ${ramLimit}`) ?? 128;
+  const maxmemMiB = r.number('maxmem', 1, MAX_MEMORY_MIB, `maxmem is in MiB and at least memory; ${ramLimit}`) ?? memoryMiB;
   if (values.has('maxmem') && maxmemMiB < memoryMiB) r.fail('maxmem', `${maxmemMiB} is below memory (${memoryMiB}); maxmem must be at least memory`);
   const videoramMiB = r.number('videoram', 1, 1 << 12, 'videoram is in MiB, e.g. videoram = 16');
   const vgaKey = r.choice('vga', ['stdvga', 'cirrus', 'none', 'qxl'] as const);
@@ -277,9 +296,16 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     .map((t, i) => parsePci(r, t, i))
     .filter((p): p is PciSpec => p !== undefined);
   const seen = new Set<string>();
+  const slots = new Map<number, string>();
   for (const p of pci) {
     if (seen.has(p.bdf)) r.fail('pci', `${p.bdf} is listed twice`);
     seen.add(p.bdf);
+    // one function per guest slot: QEMU refuses a second device on a taken slot
+    if (p.vslot !== undefined) {
+      const other = slots.get(p.vslot);
+      if (other !== undefined) r.fail('pci', `${p.bdf} and ${other} both ask for guest slot ${p.vslot.toString(16)}; give each its own @VSLOT (or leave it out)`);
+      else slots.set(p.vslot, p.bdf);
+    }
   }
   const vifs = r.list('vif').map((t) => {
     const o = options(t);
@@ -332,41 +358,94 @@ function interpret(values: Map<string, XlValue>, source: string): GuestConfig {
     passthrough: r.choice('passthrough', ['default', 'disabled', 'enabled', 'sync_pt', 'share_pt'] as const),
     stubdomainMemoryMiB: r.number('stubdomain_memory', 1, 1 << 20, 'stubdomain_memory is in MiB, e.g. stubdomain_memory = 128'),
     otherKeys: [...values.keys()].filter((k) => !KNOWN.has(k)),
+    unknownKeys: [...values.keys()].filter((k) => !XL_KEYS.has(k) && !KNOWN.has(k)).map((k) => ({ key: k, where: r.place(k), suggestion: nearestKey(k) })),
+    places: Object.fromEntries([...values.keys()].map((k) => [k, r.place(k)])),
   };
   if (r.issues.length) throw new InputError(r.issues);
   return config;
 }
 
-/** Reads an xl.cfg file's text. */
-export function readXlGuest(text: string, source = 'guest.cfg'): GuestConfig {
-  return interpret(parseXlConfig(text, source).values, source);
+// RELEASE-4.19.0 xl_parse.c parse_config_data: a config without `name` ends
+// in "Domain name must be specified." and exit 1; an empty one is that case.
+function refuseEmpty(values: Map<string, XlValue>, source: string): void {
+  if (values.size === 0) {
+    throw new InputError([{ path: source, message: 'has no settings (empty, or comments only); xl refuses it ("Domain name must be specified."); write at least name, type = "hvm" and memory' }]);
+  }
 }
 
-function toXlValue(value: unknown, key: string, source: string, line: number): XlValue {
-  if (typeof value === 'string') return { kind: 'string', value, line, quoted: true };
-  if (typeof value === 'number' || typeof value === 'bigint') return { kind: 'string', value: String(value), line, quoted: false };
-  if (typeof value === 'boolean') return { kind: 'string', value: value ? '1' : '0', line, quoted: false };
-  if (Array.isArray(value)) return { kind: 'list', items: value.map((v) => toXlValue(v, key, source, line)), line };
-  throw new InputError([{ path: `${source} ${key}`, message: 'expected a string, a number, a boolean or a list' }]);
+/** Reads an xl.cfg file's text. */
+export function readXlGuest(text: string, source = 'guest.cfg'): GuestConfig {
+  const values = parseXlConfig(text, source).values;
+  refuseEmpty(values, source);
+  return interpret(values, source);
+}
+
+/** Values converted from a document, counted so that expanded aliases cannot grow without bound. */
+class ValueBudget {
+  left: number = LIMITS.documentValues;
+  constructor(readonly source: string) {}
+  take(key: string): void {
+    if (--this.left < 0) throw new InputError([{ path: `${this.source} ${key}`, message: `holds more than ${LIMITS.documentValues} values (aliases expanded); a guest has a few dozen` }]);
+  }
+}
+
+function toXlValue(value: unknown, key: string, budget: ValueBudget, depth = 0): XlValue {
+  budget.take(key);
+  if (typeof value === 'string') return { kind: 'string', value, line: 0, quoted: true };
+  if (typeof value === 'number' || typeof value === 'bigint') return { kind: 'string', value: String(value), line: 0, quoted: false };
+  if (typeof value === 'boolean') return { kind: 'string', value: value ? '1' : '0', line: 0, quoted: false };
+  if (Array.isArray(value)) {
+    if (depth >= LIMITS.nesting) throw new InputError([{ path: `${budget.source} ${key}`, message: `lists nest more than ${LIMITS.nesting} deep; xl's own keys nest at most 2 deep` }]);
+    return { kind: 'list', items: value.map((v) => toXlValue(v, key, budget, depth + 1)), line: 0 };
+  }
+  throw new InputError([{ path: `${budget.source} ${key}`, message: 'expected a string, a number, a boolean or a list' }]);
+}
+
+/**
+ * A YAML or JSON document as plain values, within the limits: YAML aliases
+ * (LIMITS.yamlAliases, the yaml library's maxAliasCount) and nesting. Syntax
+ * errors carry their line.
+ */
+export function readDocument(text: string, source: string): unknown {
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(stripBom(text), { intAsBigInt: true, prettyErrors: false });
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError([{ path: source, message: `nests too deep to read (more than ${LIMITS.nesting} levels are refused)` }]);
+    throw e;
+  }
+  if (doc.errors.length) {
+    throw new InputError(doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0].line ?? 0}`, message: e.message.split('\n')[0] })));
+  }
+  try {
+    return doc.toJS({ maxAliasCount: LIMITS.yamlAliases });
+  } catch (e) {
+    // the yaml library refuses alias bombs with a ReferenceError
+    const message = (e as Error).message ?? String(e);
+    if (/alias/i.test(message)) {
+      throw new InputError([{ path: source, message: `expands YAML aliases more than ${LIMITS.yamlAliases} times; write the values out instead of reusing anchors` }]);
+    }
+    if (e instanceof RangeError) throw new InputError([{ path: source, message: `nests too deep to read (more than ${LIMITS.nesting} levels are refused)` }]);
+    throw e;
+  }
 }
 
 /** Reads a JSON or YAML guest file: the xl.cfg keys as an object. */
 export function readGuestDocument(text: string, source = 'guest.yaml'): GuestConfig {
-  const doc = parseDocument(text, { intAsBigInt: true, prettyErrors: false });
-  if (doc.errors.length) {
-    throw new InputError(doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0].line ?? 0}`, message: e.message.split('\n')[0] })));
-  }
-  const obj = doc.toJS();
+  const obj = readDocument(text, source);
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new InputError([{ path: source, message: 'a guest file is an object of xl.cfg keys, e.g. {"type": "hvm", "memory": 4096}' }]);
   }
   const values = new Map<string, XlValue>();
-  for (const [key, value] of Object.entries(obj)) values.set(key, toXlValue(value, key, source, 0));
+  const budget = new ValueBudget(source);
+  for (const [key, value] of Object.entries(obj)) values.set(key, toXlValue(value, key, budget));
+  refuseEmpty(values, source);
   return interpret(values, source);
 }
 
 /** xl.cfg, or JSON/YAML when the file name or the text says so. */
 export function readGuest(text: string, source: string): GuestConfig {
+  text = stripBom(text);
   if (/\.(json|ya?ml)$/i.test(source) || /^\s*[{-]/.test(text)) return readGuestDocument(text, source);
   return readXlGuest(text, source);
 }

@@ -121,7 +121,14 @@ export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Relea
   const biosRefused = biosRefusal(cfg.bios, dm, toolstack);
   if (biosRefused) refusals.push(biosRefused);
   const hole = effectiveHole(cfg, release, toolstack, ignored);
+  // libxl_dom.c at RELEASE-4.19.0 libxl__build_hvm: mem_size = (max_memkb -
+  // video_memkb) << 10, unsigned: with no RAM left the domain build fails
   const memSize = BigInt(cfg.maxmemMiB - video.videoramMiB) * MIB;
+  if (memSize < MIB) {
+    const key = cfg.maxmemMiB !== cfg.memoryMiB ? 'maxmem' : 'memory';
+    const at = cfg.places?.[key] ?? cfg.source;
+    refusals.push(`${at} ${key} = ${cfg.maxmemMiB}: libxl gives the guest ${key} less videoram (${video.videoramMiB} MiB), which leaves no RAM, and the domain build fails; give ${key} well above ${video.videoramMiB}`);
+  }
   const mmioSize = hole !== undefined && FOUR_GIB - hole < HVM_BELOW_4G_MMIO_START ? hole : HVM_BELOW_4G_MMIO_LENGTH;
   const mmioStart = FOUR_GIB - mmioSize;
   let lowMemEnd = memSize;

@@ -224,6 +224,9 @@ function layoutStep(c: CaseInput) {
   if (dm === 'qemu-xen' && release.minor < 3 && toolstack !== 'libxl') findings.push(finding('dm-old', 'qemu-xen was a technology preview before Xen 4.3'));
   const params = platformParams(cfg, dm, release, toolstack, c.rmrrs);
   for (const r of params.refusals) findings.push(finding('toolstack-refuses', r));
+  findings.push(...unknownKeys(cfg));
+  // no RAM left (refused above): there is no bus to build
+  if (params.lowMemEnd < 1n << 20n) return { params, emulated: [], passthrough: [], functions: [], findings, stopped: true };
   for (const r of params.ignored) findings.push(finding('ignored-option', r));
   findings.push(...rdmFindings(cfg, params, c.devices, c.rmrrs, release));
 
@@ -255,7 +258,7 @@ function layoutStep(c: CaseInput) {
     throw new InputError(pt.missing.map((bdf) => ({ path: `pci ${bdf}`, message: `no description of this device; pass --pci ${bdf}=FILE with its \`lspci -vv -s ${bdf}\` output (as root), its sysfs resource file, or JSON BARs` })));
   }
   const functions: GuestFunction[] = [...layout.functions, ...pt.functions];
-  return { params, emulated: layout.functions, passthrough: pt.functions, functions, findings };
+  return { params, emulated: layout.functions, passthrough: pt.functions, functions, findings, stopped: false };
 }
 
 /** The functions the judgement reports on: those with BARs, and every passed-through one. */
@@ -284,6 +287,7 @@ function judgedCase(c: CaseInput): PlanCase {
   // the memory budget of the same guest; plan itself decides refusals and availability
   const memory = budget(c.cfg, { xen: [c.release.text], deviceModels: [c.dm] }).cases[0];
   findings.push(...memory.findings.filter((f) => f.code !== 'toolstack-refuses' && f.code !== 'dm-unavailable'));
+  if (layout.stopped) return { ...base, memory, ...verdictOf([], findings) };
 
   // step 3: the bus hvmloader scans, under this release's hvmloader build
   const profile = hvmloaderOf(c.release);
@@ -359,6 +363,13 @@ function withFixes(findings: Finding[], fixes: CaseFix[]): Finding[] {
   });
 }
 
+// xl ignores keys it does not read: most often a misspelling, worth a note
+function unknownKeys(cfg: GuestConfig): Finding[] {
+  return (cfg.unknownKeys ?? []).map((u) =>
+    finding('unknown-key', `${u.where} ${u.key}: unknown key${u.suggestion ? `; did you mean ${u.suggestion}?` : ''} (xl ignores it)`, u.suggestion ? `rename ${u.key} to ${u.suggestion}` : undefined),
+  );
+}
+
 /**
  * Plans a guest: for each Xen release and device model, the bus hvmloader
  * will scan, where every BAR goes, and what that means.
@@ -369,7 +380,7 @@ export function planGuest(config: GuestConfig, devices: Map<string, HostFunction
     // no hvmloader and no emulated bus; what building it asks of Xen still counts
     const note = finding('not-hvm', `a ${config.type.toUpperCase()} guest has no hvmloader and no emulated PCI bus: unaffected`);
     const memory = budget(config, { xen: options.xen ?? DEFAULT_XEN }).cases;
-    const cases: PlanCase[] = memory.map((m) => ({ xen: m.xen, deviceModel: 'qemu-xen', toolstack, available: false, fixes: [], memory: m, ...verdictOf([], [note, ...m.findings]) }));
+    const cases: PlanCase[] = memory.map((m) => ({ xen: m.xen, deviceModel: 'qemu-xen', toolstack, available: false, fixes: [], memory: m, ...verdictOf([], [note, ...m.findings, ...unknownKeys(config)]) }));
     return { guest: config.source, outcome: worstOutcome(cases.map((c) => c.outcome)), cases };
   }
   const releases = (options.xen ?? DEFAULT_XEN).map((x) => parseRelease(x));

@@ -5,10 +5,11 @@
 // end with a comma; `#` starts a comment. Keys are lower case.
 
 import { InputError } from '../errors.js';
+import { LIMITS, stripBom } from '../limits.js';
 
 export type XlValue =
-  | { kind: 'string'; value: string; line: number; quoted: boolean }
-  | { kind: 'list'; items: XlValue[]; line: number };
+  | { kind: 'string'; value: string; line: number; col?: number; quoted: boolean }
+  | { kind: 'list'; items: XlValue[]; line: number; col?: number };
 
 export interface XlEntry {
   key: string;
@@ -110,7 +111,7 @@ function tokenize(text: string, source: string): Token[] {
 
 /** Parses xl.cfg text. Errors are InputErrors located as `file:line:col`. */
 export function parseXlConfig(text: string, source = 'config'): XlConfig {
-  const tokens = tokenize(text, source);
+  const tokens = tokenize(stripBom(text), source);
   let p = 0;
   const peek = () => tokens[p];
   const skipNewlines = () => {
@@ -118,15 +119,17 @@ export function parseXlConfig(text: string, source = 'config'): XlConfig {
   };
   const describe = (tok: Token) => (tok.t === 'nl' ? 'end of line' : tok.t === 'eof' ? 'end of file' : JSON.stringify(tok.text));
 
-  function value(): XlValue {
+  // depth counts open lists, so a file nested thousands deep is refused, not a stack overflow
+  function value(depth = 0): XlValue {
     const tok = tokens[p++];
-    if (tok.t === 'string') return { kind: 'string', value: tok.text, line: tok.line, quoted: true };
-    if (tok.t === 'number') return { kind: 'string', value: tok.text, line: tok.line, quoted: false };
+    if (tok.t === 'string') return { kind: 'string', value: tok.text, line: tok.line, col: tok.col, quoted: true };
+    if (tok.t === 'number') return { kind: 'string', value: tok.text, line: tok.line, col: tok.col, quoted: false };
     if (tok.t === '[') {
+      if (depth >= LIMITS.nesting) fail(source, tok.line, tok.col, `lists nest more than ${LIMITS.nesting} deep here; xl's own keys nest at most 2 deep (vnuma = [ [ ... ] ])`);
       const items: XlValue[] = [];
       skipNewlines();
       while (peek().t !== ']') {
-        items.push(value());
+        items.push(value(depth + 1));
         skipNewlines();
         if (peek().t === ',') {
           p++;
@@ -137,7 +140,7 @@ export function parseXlConfig(text: string, source = 'config'): XlConfig {
         }
       }
       p++;
-      return { kind: 'list', items, line: tok.line };
+      return { kind: 'list', items, line: tok.line, col: tok.col };
     }
     fail(source, tok.line, tok.col, `expected a value (a quoted string, a number or a [list]), found ${describe(tok)}`);
   }

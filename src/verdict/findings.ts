@@ -22,6 +22,7 @@ const RULES = {
   'device-model-refuses': ['fails', 'fatal'],
   'hvmloader-stops': ['fails', 'fatal'],
   'pod-with-passthrough': ['fails', 'fatal'],
+  'vslot-in-use': ['fails', 'fatal'],
   'rdm-conflict': ['fails', 'fatal'],
   'rdm-conflict-undetermined': ['fails', 'fatal'],
   'rmrr-shared-refused': ['fails', 'fatal'],
@@ -87,6 +88,7 @@ const RULES = {
   'ovmf-origin-unknown': ['works', 'warning'],
   'ovmf-option-rom-not-run': ['works', 'note'],
   firmware: ['works', 'note'],
+  'unknown-key': ['works', 'note'],
 } as const satisfies Record<string, readonly [CaseOutcome, Severity]>;
 
 export type FindingCode = keyof typeof RULES;

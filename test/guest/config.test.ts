@@ -79,9 +79,9 @@ on_crash = "restart"
   });
 
   const refusals: [string, string, RegExp][] = [
-    ['a memory that is not a number', 'type = "hvm"\nmemory = "4G"\n', /bad\.cfg:2 memory: "4G" is not a whole number; memory is in MiB/],
+    ['a memory that is not a number', 'type = "hvm"\nmemory = "4G"\n', /bad\.cfg:2:10 memory: "4G" is not a whole number; memory is in MiB/],
     ['an unknown device model', 'type = "hvm"\ndevice_model_version = "qemu-dm"\n', /device_model_version: "qemu-dm" is not allowed; use one of "qemu-xen", "qemu-xen-traditional"/],
-    ['maxmem below memory', 'type = "hvm"\nmemory = 4096\nmaxmem = 2048\n', /bad\.cfg:3 maxmem: 2048 is below memory \(4096\)/],
+    ['maxmem below memory', 'type = "hvm"\nmemory = 4096\nmaxmem = 2048\n', /bad\.cfg:3:10 maxmem: 2048 is below memory \(4096\)/],
     ['a malformed PCI address', "type = 'hvm'\npci = [ '0b:00' ]\n", /pci: item 1 "0b:00": expected a host address like "0000:03:00\.0"/],
     ['an unknown vga', "type = 'hvm'\nvga = 'vmware'\n", /vga: "vmware" is not allowed; use one of "stdvga", "cirrus", "none", "qxl"/],
   ];

@@ -145,7 +145,7 @@ describe('SCSI controller for sd* disks', () => {
   it('reads disk specs as xl does, and refuses what xl refuses', () => {
     const g = guest("disk = [ 'format=raw, vdev=sda, access=rw, target=/dev/vg/a,b', 'raw:/img,hdc:cdrom,ro', ',,hdd,devtype=cdrom' ]");
     expect(g.disks.map((d) => `${d.vdev}${d.cdrom ? ':cdrom' : ''}`)).toEqual(['sda', 'hdc:cdrom', 'hdd:cdrom']);
-    expect(() => guest("disk = [ '/dev/vg/a,sda' ]")).toThrow(/guest.cfg:3 disk: item 1 "\/dev\/vg\/a,sda": "sda" is not a disk format/);
+    expect(() => guest("disk = [ '/dev/vg/a,sda' ]")).toThrow(/guest.cfg:3:8 disk: item 1 "\/dev\/vg\/a,sda": "sda" is not a disk format/);
     expect(() => guest("disk = [ '/dev/vg/a,,sda,w,extra' ]")).toThrow(/too many positional parameters/);
     expect(() => guest("disk = [ 'vdev=sda,bogus=1,target=/x' ]")).toThrow(/unknown parameter "bogus"/);
   });
