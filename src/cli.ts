@@ -13,7 +13,7 @@ import { runPlace, type PlaceFlags } from './cli/place.js';
 import { runPlan, type PlanFlags } from './cli/plan.js';
 import { InputError } from './errors.js';
 import { outcomeRank, type CaseOutcome } from './verdict/findings.js';
-import { clipLine } from './limits.js';
+import { LIMITS, clipLine } from './limits.js';
 import { VERSION_NAMES } from './versions.js';
 
 export type { Io } from './cli/io.js';
@@ -122,9 +122,10 @@ function program(io: Io, status: { code: number }): Command {
     .requiredOption('--to <version>', 'the version after')
     .option('--space <file>', 'YAML or JSON narrowing or widening the dimensions')
     .option('--set <dim=values>', 'narrow or widen one dimension, e.g. ramMiB=2048,4096 (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--devices <set>', 'sweep a real device set from scenarios/devices instead of synthetic MMIO, e.g. a100-80gb+x710-sriov (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--devices <set>', 'sweep a real device set instead of synthetic MMIO: bundled names from scenarios/devices or paths of your own lspci -vv files, joined by +, e.g. a100-80gb+x710-sriov (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'json', 'html']).default('md'))
     .option('--out <path>', 'write the report here and print the summary')
+    .option('--max-configs <n>', `refuse a space of more configurations than this (default ${LIMITS.matrixConfigs.toLocaleString('en-US')})`)
     .exitOverride()
     .action((flags: MatrixFlags) => runMatrix(flags, io));
   return cmd;

@@ -17,8 +17,8 @@ export const LIMITS = {
   yamlAliases: 100,
   /** Values (strings, numbers, list items) in one guest or space document after aliases are expanded. */
   documentValues: 100_000,
-  /** Configurations one `matrix` run may place (each under two versions); --max-configs changes it. */
-  matrixConfigs: 2_000_000,
+  /** Configurations one `matrix` run may place (each under two versions; ~2.5 KB of memory each, so ~1.3 GB at the limit); --max-configs changes it. */
+  matrixConfigs: 500_000,
   /** Functions on bus 0 as hvmloader scans it: 32 slots x 8 functions. */
   busFunctions: 256,
   /** Registers of one function: six BARs and the expansion ROM. */

@@ -6,6 +6,14 @@ import { csv, html, json, markdown, summaryLines } from '../matrix/report.js';
 import { computeMatrix } from '../matrix/run.js';
 import { DEFAULT_SPACE, makeSpace, readSpaceFile } from '../matrix/space.js';
 import { parseVersionSet, readInput, writeOutput, type Io } from './io.js';
+import { LIMITS, quote } from '../limits.js';
+import { VERSION_NAMES, type VersionName } from '../versions.js';
+import type { Space } from '../matrix/space.js';
+
+/** The dimensions of the space file that --set and --devices leave alone. */
+function pick(space: Space, overrides: Map<string, unknown>): Partial<Space> {
+  return Object.fromEntries(Object.entries(space).filter(([k]) => !overrides.has(k))) as Partial<Space>;
+}
 
 export interface MatrixFlags {
   from: string;
@@ -15,36 +23,66 @@ export interface MatrixFlags {
   devices: string[];
   format: 'md' | 'csv' | 'json' | 'html';
   out?: string;
+  maxConfigs?: string;
+}
+
+/** One version, as --from and --to take. */
+function oneVersion(value: string, flag: string): VersionName {
+  const names = parseVersionSet(value);
+  if (names.length !== 1 || value.includes(',') || value === 'all') {
+    throw new InputError([{ path: flag, message: `${quote(value)}: give one version (${VERSION_NAMES.join(', ')}); the matrix compares exactly two` }]);
+  }
+  return names[0];
+}
+
+function maxConfigs(value: string | undefined): number {
+  if (value === undefined) return LIMITS.matrixConfigs;
+  const t = value.replace(/_/g, '');
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)) || Number(t) < 1) {
+    throw new InputError([{ path: '--max-configs', message: `${quote(value)} is not a whole number of configurations, e.g. --max-configs 5000000` }]);
+  }
+  return Number(t);
 }
 
 export function runMatrix(flags: MatrixFlags, io: Io): void {
-  const [from] = parseVersionSet(flags.from);
-  const [to] = parseVersionSet(flags.to);
+  const from = oneVersion(flags.from, '--from');
+  const to = oneVersion(flags.to, '--to');
+  const max = maxConfigs(flags.maxConfigs);
   let space = flags.space ? readSpaceFile(readInput(flags.space, io), flags.space) : DEFAULT_SPACE;
-  // --set dim=v1,v2 narrows or widens one dimension; --devices sweeps real device sets
-  const overrides: Record<string, unknown> = { ...space };
+  // --set dim=v1,v2 narrows or widens one dimension; --devices sweeps real device sets.
+  // A Map, so that a dimension named like an Object property is just an unknown name.
+  const overrides = new Map<string, unknown>();
   for (const spec of flags.set) {
     const eq = spec.indexOf('=');
-    if (eq < 0) throw new InputError([{ path: '--set', message: `${JSON.stringify(spec)}: write DIMENSION=v1,v2 (e.g. ramMiB=2048,4096)` }]);
-    overrides[spec.slice(0, eq)] = spec
-      .slice(eq + 1)
-      .split(',')
-      .map((v) => v.trim())
-      .map((v) => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v));
+    if (eq < 0) throw new InputError([{ path: '--set', message: `${quote(spec)}: write DIMENSION=v1,v2 (e.g. ramMiB=2048,4096)` }]);
+    overrides.set(
+      spec.slice(0, eq).trim(),
+      spec
+        .slice(eq + 1)
+        .split(',')
+        .map((v) => v.trim())
+        .map((v) => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? BigInt(v) : v)),
+    );
   }
-  if (flags.devices.length) overrides.deviceSets = flags.devices;
-  if (flags.set.length || flags.devices.length) space = makeSpace(overrides, '--set');
+  if (flags.devices.length) overrides.set('deviceSets', flags.devices);
+  if (overrides.size) space = { ...makeSpace(overrides, '--set'), ...pick(space, overrides) };
   // a progress bar on a terminal only (cli-progress stays silent otherwise)
   const bar = new SingleBar({ format: 'placing {bar} {value}/{total} buses', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
   let started = false;
-  const matrix = computeMatrix(space, from, to, (done, total) => {
-    if (!process.stderr.isTTY) return;
-    if (!started) {
-      bar.start(total, 0);
-      started = true;
-    }
-    bar.update(done);
-  });
+  const matrix = computeMatrix(
+    space,
+    from,
+    to,
+    (done, total) => {
+      if (!process.stderr.isTTY) return;
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    max,
+  );
   if (started) bar.stop();
   const text = { md: markdown, csv, json, html }[flags.format](matrix);
   if (flags.out) {

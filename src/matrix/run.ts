@@ -5,15 +5,13 @@
 // unaffected (the same placement). PV guests have no hvmloader and are
 // counted apart; configurations a version cannot run are not generated.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { packageRoot } from '../package-root.js';
 import { DEFAULT_PHYS_ADDR_BITS, trustedBus, type Bus, type Device } from '../bus.js';
 import { badness, type CaseOutcome, type Finding, type FindingCode } from '../verdict/findings.js';
 import { isCritical } from '../verdict/functions.js';
 import { judgePlacement, verdictOf, type JudgedFunction } from '../verdict/judge.js';
 import { InputError } from '../errors.js';
-import { parseLspci, type HostFunction } from '../guest/lspci.js';
+import { LIMITS } from '../limits.js';
+import { deviceFunctions } from './devices.js';
 import { encode, placeMany, type PlacementSummary } from '../place.js';
 import type { GuestConfig } from '../guest/config.js';
 import { emulatedFunctions } from '../guest/emulated.js';
@@ -22,7 +20,7 @@ import type { PlacementResult } from '../contract.js';
 import { platformParams } from '../guest/libxl.js';
 import type { Release } from '../guest/releases.js';
 import type { VersionName } from '../versions.js';
-import type { Space } from './space.js';
+import { spaceSize, type Space } from './space.js';
 
 /** A side's outcome: the case outcome, or 'pv' (no hvmloader at all). */
 export type Outcome = CaseOutcome | 'pv';
@@ -77,27 +75,11 @@ const LIBXL_OF: Record<VersionName, Release> = {
 
 const MiB = 1n << 20n;
 
-// Device descriptions from scenarios/devices, read once per process.
-const deviceCache = new Map<string, HostFunction[]>();
-function scenarioDevice(name: string): HostFunction[] {
-  let fns = deviceCache.get(name);
-  if (!fns) {
-    const file = join(packageRoot(), 'scenarios', 'devices', `${name}.lspci`);
-    if (!existsSync(file)) {
-      const known = readdirSync(dirname(file)).filter((f) => f.endsWith('.lspci')).map((f) => f.replace(/\.lspci$/, ''));
-      throw new InputError([{ path: `deviceSets ${name}`, message: `no such device in scenarios/devices; use one of ${known.join(', ')}` }]);
-    }
-    fns = parseLspci(readFileSync(file, 'utf8'), file);
-    deviceCache.set(name, fns);
-  }
-  return fns;
-}
-
 /** MiB of 32-bit-only and 64-bit memory BARs (ROMs count as 32-bit) of a device set. */
 function setMmio(names: string[]): [number, number] {
   let m32 = 0n;
   let m64 = 0n;
-  for (const n of names) for (const f of scenarioDevice(n)) for (const b of f.bars) {
+  for (const n of names) for (const f of deviceFunctions(n)) for (const b of f.bars) {
     if (b.type === 'mem64') m64 += b.size;
     else if (b.type !== 'io') m32 += b.size;
   }
@@ -181,7 +163,7 @@ export function configBus(c: Config, version: VersionName): { bus: Bus; function
   };
   if (c.deviceSet) {
     for (const name of c.deviceSet.split('+')) {
-      for (const f of scenarioDevice(name)) {
+      for (const f of deviceFunctions(name)) {
         labels.set(`${slot}:0`, f.name ?? name);
         devices.push({
           slot: slot++, function: 0, vendorId: f.vendorId ?? 0, deviceId: f.deviceId ?? 0, classCode: f.classCode ?? 0, interruptPin: f.interruptPin,
@@ -291,8 +273,18 @@ function placeAll(list: Config[], built: (c: Config) => Built, onProgress?: (n: 
   return out;
 }
 
-/** Places every configuration under both versions and judges each pair. */
-export function computeMatrix(space: Space, from: VersionName, to: VersionName, onProgress?: (done: number, total: number) => void): Matrix {
+/**
+ * Places every configuration under both versions and judges each pair.
+ * A space of more than `maxConfigs` configurations is refused before any is
+ * built (each costs memory for its row and two placements).
+ */
+export function computeMatrix(space: Space, from: VersionName, to: VersionName, onProgress?: (done: number, total: number) => void, maxConfigs: number = LIMITS.matrixConfigs): Matrix {
+  const size = spaceSize(space);
+  if (size > maxConfigs) {
+    const dims = (Object.keys(space) as (keyof Space)[]).filter((k) => k !== 'mmio32MiB' && k !== 'mmio64MiB' && k !== 'deviceSets');
+    const factors = [...dims.map((k) => `${space[k].length} ${k}`), space.deviceSets.length ? `${space.deviceSets.length} deviceSets` : `${space.mmio32MiB.length} mmio32MiB x ${space.mmio64MiB.length} mmio64MiB`];
+    throw new InputError([{ path: '--max-configs', message: `the space has ${size.toLocaleString('en-US')} configurations (${factors.join(' x ')}), more than the ${maxConfigs.toLocaleString('en-US')} allowed; narrow it with --set or --space, or raise --max-configs` }]);
+  }
   const t0 = performance.now();
   // configurations a version cannot run (xend after 4.4, traditional from 4.21) are left out, counted by reason
   const skipped: Record<string, number> = {};

@@ -3,10 +3,11 @@
 // 3.75 GiB of RAM that fits below it, 2 GiB of MMIO, 512 MiB and 1 GiB BARs).
 // A YAML or JSON file (or CLI flags) narrows or widens any dimension.
 
-import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
-import type { DeviceModel } from '../guest/config.js';
+import { MAX_MEMORY_MIB, readDocument, type DeviceModel } from '../guest/config.js';
 import type { Bios } from '../guest/firmware.js';
+import { quote } from '../limits.js';
+import { deviceFunctions } from './devices.js';
 import type { Toolstack } from '../guest/libxl.js';
 
 export interface Space {
@@ -60,37 +61,82 @@ const CHOICES: Partial<Record<keyof Space, readonly (string | boolean)[]>> = {
   bios: ['default', 'rombios', 'seabios', 'ovmf'],
 };
 
-/** Applies overrides (from YAML/JSON or flags) to the default space, checking each value. */
-export function makeSpace(overrides: Record<string, unknown>, source = 'space'): Space {
+/**
+ * The range of each numeric dimension, in MiB. Every configuration the
+ * matrix builds must be a bus hvmloader could be given: RAM from libxl's
+ * 32 MiB default up to what keeps RAM below 16 TiB (as xl.cfg's memory);
+ * 32-bit MMIO up to the 4 GiB those BARs can address; 64-bit MMIO up to
+ * 512 GiB (32 BARs of 16 GiB on 11 functions, which leaves bus 0 room for
+ * every emulated device); mmio_hole 0 (unset) or xl's 256-3840.
+ */
+export const DIMENSION_RANGES: Record<'ramMiB' | 'mmio32MiB' | 'mmio64MiB' | 'mmioHoleMiB', { min: number; max: number; zero?: boolean; what: string }> = {
+  ramMiB: { min: 32, max: MAX_MEMORY_MIB, what: 'MiB of guest RAM' },
+  mmio32MiB: { min: 0, max: 4096, what: 'MiB of 32-bit BARs' },
+  mmio64MiB: { min: 0, max: 512 * 1024, what: 'MiB of 64-bit BARs' },
+  mmioHoleMiB: { min: 256, max: 3840, zero: true, what: 'MiB of mmio_hole (0 leaves it unset)' },
+};
+
+/** Functions one device set may pass through: bus 0 keeps room for the emulated devices. */
+export const MAX_SET_FUNCTIONS = 20;
+
+function numericValue(v: unknown, key: keyof typeof DIMENSION_RANGES, where: string): number {
+  const r = DIMENSION_RANGES[key];
+  const range = `${r.zero ? '0 or ' : ''}${r.min}-${r.max} ${r.what}`;
+  let n: bigint | undefined;
+  if (typeof v === 'bigint') n = v;
+  else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
+  else if (typeof v === 'string' && /^\d+$/.test(v.trim())) n = BigInt(v.trim());
+  if (n === undefined) throw new InputError([{ path: where, message: `${quote(String(v))} is not a whole number; use ${range}` }]);
+  if (!(r.zero && n === 0n) && (n < BigInt(r.min) || n > BigInt(r.max))) {
+    throw new InputError([{ path: where, message: `${n} is out of range; use ${range}` }]);
+  }
+  return Number(n);
+}
+
+/**
+ * Applies overrides (from YAML/JSON or flags) to the default space, checking
+ * each value where it was given. Only the space's own dimension names are
+ * taken (never inherited ones such as constructor or __proto__).
+ */
+export function makeSpace(overrides: Record<string, unknown> | Map<string, unknown>, source = 'space'): Space {
   const space: Space = { ...DEFAULT_SPACE };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in DEFAULT_SPACE)) {
-      throw new InputError([{ path: `${source} ${key}`, message: `unknown dimension; use ${Object.keys(DEFAULT_SPACE).join(', ')}` }]);
+  const entries = overrides instanceof Map ? [...overrides] : Object.entries(overrides);
+  for (const [key, value] of entries) {
+    if (!Object.prototype.hasOwnProperty.call(DEFAULT_SPACE, key)) {
+      throw new InputError([{ path: `${source} ${quote(key).slice(1, -1)}`, message: `unknown dimension; use ${Object.keys(DEFAULT_SPACE).join(', ')}` }]);
     }
+    const dim = key as keyof Space;
+    const where = `${source} ${dim}`;
     const list = Array.isArray(value) ? value : [value];
-    if (key === 'deviceSets') {
-      const sets = list.map((set) => (Array.isArray(set) ? set : String(set).split(/[,+]/)).map((n) => String(n).trim()).filter(Boolean));
-      if (sets.some((set) => set.length === 0)) throw new InputError([{ path: `${source} deviceSets`, message: 'each device set names at least one device from scenarios/devices' }]);
-      space.deviceSets = sets;
+    if (dim === 'deviceSets') {
+      space.deviceSets = list.map((set, i) => {
+        const names = (Array.isArray(set) ? set : String(set).split(/[,+]/)).map((n) => String(n).trim()).filter(Boolean);
+        if (names.length === 0) throw new InputError([{ path: `${where}[${i}]`, message: 'each device set names at least one device from scenarios/devices (or an lspci -vv file)' }]);
+        let functions = 0;
+        for (const n of names) functions += deviceFunctions(n, `${where} ${quote(n).slice(1, -1)}`).length;
+        if (functions > MAX_SET_FUNCTIONS) {
+          throw new InputError([{ path: `${where}[${i}]`, message: `passes through ${functions} functions; at most ${MAX_SET_FUNCTIONS} fit beside the emulated devices on bus 0 (32 slots)` }]);
+        }
+        return names;
+      });
       continue;
     }
-    if (list.length === 0) throw new InputError([{ path: `${source} ${key}`, message: 'needs at least one value' }]);
-    const choices = CHOICES[key as keyof Space];
-    const norm = list.map((v) => (typeof v === 'bigint' ? Number(v) : v));
-    for (const v of norm) {
-      if (choices ? !choices.includes(v as string | boolean) : !(Number.isInteger(v) && (v as number) >= 0)) {
-        throw new InputError([{ path: `${source} ${key}`, message: `${JSON.stringify(v)} is not allowed; use ${choices ? choices.join(', ') : 'whole numbers of MiB'}` }]);
+    if (list.length === 0) throw new InputError([{ path: where, message: 'needs at least one value' }]);
+    const choices = CHOICES[dim];
+    if (choices) {
+      for (const v of list) {
+        if (!choices.includes(v as string | boolean)) throw new InputError([{ path: where, message: `${quote(String(v))} is not allowed; use ${choices.join(', ')}` }]);
       }
+      (space as unknown as Record<string, unknown>)[dim] = [...list];
+    } else {
+      (space as unknown as Record<string, unknown>)[dim] = list.map((v) => numericValue(v, dim as keyof typeof DIMENSION_RANGES, where));
     }
-    (space as unknown as Record<string, unknown>)[key] = norm;
   }
   return space;
 }
 
 export function readSpaceFile(text: string, source: string): Space {
-  const doc = parseDocument(text, { intAsBigInt: true });
-  if (doc.errors.length) throw new InputError(doc.errors.map((e) => ({ path: source, message: e.message.split('\n')[0] })));
-  const obj = doc.toJS();
+  const obj = readDocument(text, source);
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError([{ path: source, message: 'a space file maps dimension names to lists of values' }]);
   return makeSpace(obj as Record<string, unknown>, source);
 }
