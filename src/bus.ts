@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { BusError, formatPath, type InputIssue } from './errors.js';
 import { hex } from './hex.js';
+import { LIMITS, quote } from './limits.js';
 import type { BarType, BusInput } from './contract.js';
 import { DEFAULT_VERSION, VERSIONS, VERSION_NAMES, type HvmloaderProfile, type VersionName } from './versions.js';
 
@@ -116,7 +117,7 @@ class Checker {
       return BigInt(value);
     }
     if (!HEX_STRING.test(value)) {
-      this.fail(base, field, `"${value}" is not a 0x-hex number; write it like "0x100000"`);
+      this.fail(base, field, `${quote(value)} is not a 0x-hex number; write it like "0x100000"`);
       return undefined;
     }
     // up to 13 digits fit a double exactly, and parseInt is much cheaper than BigInt(string)
@@ -311,12 +312,13 @@ export function isBus(value: unknown): value is Bus {
  */
 export function parseBus(input: unknown, source?: string): Bus {
   if (isBus(input)) return input;
+  refuseOversized(input, source);
   const shape = busSchema.safeParse(input);
   if (!shape.success) {
     const issues = shape.error.issues.map((i) => {
       const path = formatPath(i.path);
       if (i.code === 'unrecognized_keys') {
-        return { path, message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; the contract's fields are listed in bus-format.md` };
+        return { path, message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.slice(0, 5).map((k) => quote(k)).join(', ')}${i.keys.length > 5 ? ` and ${i.keys.length - 5} more` : ''}; the contract's fields are listed in bus-format.md` };
       }
       if (valueAt(input, i.path) === undefined) return { path, message: 'is required' };
       return { path, message: i.message };
@@ -400,8 +402,50 @@ export function parseBus(input: unknown, source?: string): Bus {
   if (raw.xenPlatformBarUc !== undefined) bus.xenPlatformBarUc = raw.xenPlatformBarUc;
   checkHvmloaderStops(c, bus, devicePaths);
   if (c.issues.length > 0) throw new BusError(c.issues, source);
+  return seal(bus);
+}
+
+/**
+ * Refuses, before any field is checked, a bus larger than hvmloader's can
+ * be: more functions than bus 0 has, more registers than a function has,
+ * more reserved ranges than its E820 map holds. A huge file is then one
+ * short error, not one per device.
+ */
+function refuseOversized(input: unknown, source?: string): void {
+  if (typeof input !== 'object' || input === null) return;
+  const { devices, reserved } = input as { devices?: unknown; reserved?: unknown };
+  const issues: InputIssue[] = [];
+  if (Array.isArray(devices) && devices.length > LIMITS.busFunctions) {
+    issues.push({ path: 'devices', message: `${devices.length} functions; bus 0 has at most ${LIMITS.busFunctions} (32 slots x 8 functions)` });
+  } else if (Array.isArray(devices)) {
+    devices.forEach((d, i) => {
+      const bars = typeof d === 'object' && d !== null ? (d as { bars?: unknown }).bars : undefined;
+      if (Array.isArray(bars) && bars.length > LIMITS.barsPerFunction) {
+        issues.push({ path: `devices[${i}].bars`, message: `${bars.length} BARs; a function has at most ${LIMITS.barsPerFunction} (six registers and the ROM)` });
+      }
+    });
+  }
+  if (Array.isArray(reserved) && reserved.length > MAX_RESERVED) {
+    issues.push({ path: 'reserved', message: `${reserved.length} ranges; hvmloader's E820 map holds at most ${MAX_RESERVED} beside RAM` });
+  }
+  if (issues.length) throw new BusError(issues, source);
+}
+
+/**
+ * Brands a checked bus and freezes it, deep: a Bus cannot be changed after
+ * it was checked (a changed copy goes through parseBus or deriveBus again).
+ */
+function seal(bus: Bus): Bus {
   Object.defineProperty(bus, BRAND, { value: true, enumerable: false });
-  return bus;
+  for (const d of bus.devices) {
+    for (const b of d.bars) Object.freeze(b);
+    Object.freeze(d.bars);
+    Object.freeze(d);
+  }
+  Object.freeze(bus.devices);
+  for (const r of bus.reserved) Object.freeze(r);
+  Object.freeze(bus.reserved);
+  return Object.freeze(bus);
 }
 
 /** The build a bus is placed as: its own profile, or its version's. */
@@ -425,19 +469,50 @@ export function withVersion(bus: Bus, version: VersionName | HvmloaderProfile, s
   const paths = new Map(bus.devices.map((d, i) => [d, `devices[${i}]`]));
   checkHvmloaderStops(c, copy, paths);
   if (c.issues.length > 0) throw new BusError(c.issues, source);
-  Object.defineProperty(copy, BRAND, { value: true, enumerable: false });
-  return copy;
+  return seal(copy);
 }
 
 /**
- * Brands a bus built in code from parts that are valid by construction (the
- * risk matrix builds hundreds of thousands), skipping the JSON checks.
- * Callers own the guarantee; test/matrix.test.ts checks that such buses
- * pass parseBus unchanged.
+ * Brands a bus built in code (the risk matrix builds hundreds of thousands)
+ * after a cheap check of what the engine relies on: counts within its
+ * tables, slots and functions in range and distinct, register indexes,
+ * sizes and RAM ends the contract allows. Cheaper than parseBus (no JSON
+ * shape, no hvmloader stops); a failure is a fault of the caller, not bad
+ * input, so it throws a plain Error. test/matrix.test.ts checks that such
+ * buses pass parseBus unchanged.
  */
 export function trustedBus(bus: Bus): Bus {
+  const fault = trustedFault(bus);
+  if (fault) throw new Error(`a bus built in code is out of range: ${fault}`);
   Object.defineProperty(bus, BRAND, { value: true, enumerable: false });
   return bus;
+}
+
+function trustedFault(bus: Bus): string | undefined {
+  if (!Object.prototype.hasOwnProperty.call(VERSIONS, bus.hvmloader)) return `hvmloader ${quote(bus.hvmloader)}`;
+  if (bus.lowMemEnd % PAGE !== 0n || bus.lowMemEnd < 0x100000n || bus.lowMemEnd > FOUR_GIB) return `lowMemEnd ${hex(bus.lowMemEnd)}`;
+  if (bus.highMemEnd !== 0n && (bus.highMemEnd % PAGE !== 0n || bus.highMemEnd < FOUR_GIB || bus.highMemEnd >= 1n << 44n)) return `highMemEnd ${hex(bus.highMemEnd)}`;
+  if (bus.reserved.length > MAX_RESERVED) return `${bus.reserved.length} reserved ranges`;
+  if (bus.devices.length > LIMITS.busFunctions) return `${bus.devices.length} devices`;
+  const seen = new Set<number>();
+  let last = -1;
+  for (const d of bus.devices) {
+    if (!Number.isInteger(d.slot) || d.slot < 0 || d.slot > 31 || !Number.isInteger(d.function) || d.function < 0 || d.function > 7) return `slot ${d.slot} function ${d.function}`;
+    const devfn = (d.slot << 3) | d.function;
+    if (seen.has(devfn)) return `two devices at slot ${d.slot} function ${d.function}`;
+    seen.add(devfn);
+    if (devfn < last) return 'devices not in scan order';
+    last = devfn;
+    if (d.bars.length > LIMITS.barsPerFunction) return `${d.bars.length} BARs at slot ${d.slot}`;
+    for (const b of d.bars) {
+      if (!Number.isInteger(b.index) || b.index < 0 || b.index > ROM_INDEX) return `BAR index ${b.index} at slot ${d.slot}`;
+      if (b.size !== undefined) {
+        const [lo, hi] = SIZE_RANGE[b.type];
+        if (!isPowerOfTwo(b.size) || b.size < lo || b.size > hi) return `BAR size ${hex(b.size)} at slot ${d.slot}`;
+      } else if (b.mask === undefined || !Number.isInteger(b.mask) || b.mask < 0 || b.mask > 0xffffffff) return `BAR without size or mask at slot ${d.slot}`;
+    }
+  }
+  return undefined;
 }
 
 /** A changed copy of a checked bus, checked again as a whole (profile kept). */
