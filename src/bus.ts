@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { BusError, formatPath, type InputIssue } from './errors.js';
 import { hex } from './hex.js';
-import { LIMITS, quote } from './limits.js';
+import { LIMITS, clipLine, quote, stripBom } from './limits.js';
 import type { BarType, BusInput } from './contract.js';
 import { DEFAULT_VERSION, VERSIONS, VERSION_NAMES, type HvmloaderProfile, type VersionName } from './versions.js';
 
@@ -526,9 +526,9 @@ export function deriveBus(bus: Bus, changes: Partial<Bus>): Bus {
 export function parseBusJson(text: string, source?: string): Bus {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(stripBom(text));
   } catch (e) {
-    throw new BusError([{ path: '', message: `not JSON: ${(e as Error).message}` }], source);
+    throw new BusError([{ path: '', message: `not JSON: ${clipLine((e as Error).message)}` }], source);
   }
   return parseBus(value, source);
 }

@@ -4,7 +4,8 @@
 import { isBus, parseBus, type Bus } from './bus.js';
 import type { BusInput, PlacementResult } from './contract.js';
 import { decodeResult } from './engine/decode.js';
-import { behavioursOf, encodeBuses, type EncodedBuses } from './engine/encode.js';
+import { behavioursOf, encodeBuses, isEncodedBuses, type EncodedBuses } from './engine/encode.js';
+import { BusError } from './errors.js';
 import * as L from './engine/layout.js';
 import { runBatch } from './engine/wasm.js';
 import { join64 } from './hex.js';
@@ -17,7 +18,7 @@ export interface PlaceOptions {
 /** Where hvmloader puts every BAR of one bus. Throws BusError on bad input. */
 export function place(bus: BusInput | Bus, options: PlaceOptions = {}): PlacementResult {
   const checked = parseBus(bus);
-  const out = runBatch(encodeBuses([checked]), options.log ?? true);
+  const out = runBatch(encodeBuses([checked]).chunks[0], options.log ?? true);
   return decodeResult(checked.hvmloader, behavioursOf(checked), out, out[0], options);
 }
 
@@ -35,33 +36,44 @@ export interface PlacementSummary {
 /** The results of one placeMany() call; each result is decoded on demand. */
 export class Placements implements Iterable<PlacementResult> {
   readonly count: number;
-  readonly #out: Uint32Array;
+  readonly #outs: Uint32Array[];
+  readonly #firsts: number[];
   readonly #versions: EncodedBuses['versions'];
   readonly #behaviours: EncodedBuses['behaviours'];
   readonly #log: boolean;
 
-  constructor(batch: EncodedBuses, out: Uint32Array, log: boolean) {
+  constructor(batch: EncodedBuses, outs: Uint32Array[], log: boolean) {
     this.count = batch.count;
-    this.#out = out;
+    this.#outs = outs;
+    this.#firsts = batch.chunks.map((c) => c.first);
     this.#versions = batch.versions;
     this.#behaviours = batch.behaviours;
     this.#log = log;
   }
 
-  #record(i: number): number {
+  /** The output words holding bus i and where its record starts in them. */
+  #record(i: number): [Uint32Array, number] {
     if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`no bus ${i}; there are ${this.count}`);
-    return this.#out[i];
+    // the chunk whose first bus is the last one at or before i
+    let lo = 0;
+    let hi = this.#firsts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#firsts[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    const out = this.#outs[lo];
+    return [out, out[i - this.#firsts[lo]]];
   }
 
   /** The full contract result of bus i (log lines only if placeMany asked for them). */
   result(i: number): PlacementResult {
-    const at = this.#record(i);
-    return decodeResult(this.#versions[i], this.#behaviours[i], this.#out, at, { log: this.#log });
+    const [out, at] = this.#record(i);
+    return decodeResult(this.#versions[i], this.#behaviours[i], out, at, { log: this.#log });
   }
 
   summary(i: number): PlacementSummary {
-    const at = this.#record(i);
-    const out = this.#out;
+    const [out, at] = this.#record(i);
     const bars = out[at + L.RES_N_BARS];
     let high = 0;
     for (let b = 0, p = at + L.RES_HEADER_WORDS; b < bars; b++, p += L.PLACED_WORDS) {
@@ -80,7 +92,8 @@ export class Placements implements Iterable<PlacementResult> {
 
   /** How many BARs of bus i got "no space for resource". */
   unplaced(i: number): number {
-    return this.#out[this.#record(i) + L.RES_N_UNPLACED];
+    const [out, at] = this.#record(i);
+    return out[at + L.RES_N_UNPLACED];
   }
 
   *[Symbol.iterator](): Iterator<PlacementResult> {
@@ -90,20 +103,18 @@ export class Placements implements Iterable<PlacementResult> {
 
 /** Validates and encodes buses once, for repeated placeMany() calls. */
 export function encode(buses: readonly (BusInput | Bus)[]): EncodedBuses {
+  if (!Array.isArray(buses)) throw new BusError([{ path: '', message: 'expected a list of buses' }]);
   return encodeBuses(buses.map((b, i) => (isBus(b) ? b : parseBus(b, `buses[${i}]`))));
 }
 
 /**
- * Places many buses in one engine call: the buses cross into the engine as
- * one binary batch and results are read from its output without JSON.
- * Pass encode()d buses to skip validation and encoding on repeated calls.
+ * Places many buses: the buses cross into the engine as binary batches of
+ * bounded size (LIMITS.engineChunkBytes) and results are read from its
+ * output without JSON. Pass encode()d buses to skip validation and encoding
+ * on repeated calls.
  */
 export function placeMany(buses: readonly (BusInput | Bus)[] | EncodedBuses, options: PlaceOptions = {}): Placements {
-  const batch = isEncoded(buses) ? buses : encode(buses);
+  const batch = isEncodedBuses(buses) ? buses : encode(buses as readonly (BusInput | Bus)[]);
   const log = options.log ?? false;
-  return new Placements(batch, runBatch(batch, log), log);
-}
-
-function isEncoded(value: unknown): value is EncodedBuses {
-  return typeof value === 'object' && value !== null && (value as EncodedBuses).words instanceof Uint32Array;
+  return new Placements(batch, batch.chunks.map((c) => runBatch(c, log)), log);
 }

@@ -3,6 +3,7 @@
 
 import { profileOf, type Bus } from '../bus.js';
 import * as L from './layout.js';
+import { LIMITS } from '../limits.js';
 
 const TYPE_CODE = { mem32: L.TYPE_MEM32, mem64: L.TYPE_MEM64, io: L.TYPE_IO, rom: L.TYPE_ROM } as const;
 
@@ -101,24 +102,57 @@ export function encodeBus(bus: Bus, words: Uint32Array, at: number): number {
   return at;
 }
 
-/** Buses encoded once, to place again and again (benchmarks, sweeps). */
-export interface EncodedBuses {
+/** One engine call's worth of bus records: input and output fit LIMITS.engineChunkBytes. */
+export interface EncodedChunk {
   readonly words: Uint32Array; // the records back to back
   readonly count: number;
-  readonly versions: readonly Bus['hvmloader'][];
-  readonly behaviours: readonly number[];
+  readonly first: number; // index of its first bus in the batch
   readonly resultWords: number; // output bound, offset table included
 }
 
-export function encodeBuses(buses: readonly Bus[]): EncodedBuses {
-  let total = 0;
-  let resultWords = buses.length;
-  for (const b of buses) {
-    total += busWords(b);
-    resultWords += resultWordsBound(b);
+/** Buses encoded once, to place again and again (benchmarks, sweeps). Made only by encodeBuses. */
+export interface EncodedBuses {
+  readonly count: number;
+  readonly versions: readonly Bus['hvmloader'][];
+  readonly behaviours: readonly number[];
+  readonly chunks: readonly EncodedChunk[];
+}
+
+const made = new WeakSet<object>();
+
+/** True for a batch encodeBuses made (a look-alike object would feed the engine unchecked words). */
+export function isEncodedBuses(value: unknown): value is EncodedBuses {
+  return typeof value === 'object' && value !== null && made.has(value);
+}
+
+/**
+ * Encodes checked buses into chunks of at most LIMITS.engineChunkBytes of
+ * input and output each, so a batch of any size is placed in bounded engine
+ * memory and no size is computed past 32 bits.
+ */
+export function encodeBuses(buses: readonly Bus[], chunkBytes: number = LIMITS.engineChunkBytes): EncodedBuses {
+  const chunks: EncodedChunk[] = [];
+  const maxWords = Math.floor(Math.min(chunkBytes, LIMITS.engineChunkBytes) / 4);
+  let first = 0;
+  while (first < buses.length) {
+    let total = 0;
+    let resultWords = 0;
+    let end = first;
+    while (end < buses.length) {
+      const w = busWords(buses[end]);
+      const r = resultWordsBound(buses[end]) + 1;
+      if (end > first && total + w + resultWords + r > maxWords) break;
+      total += w;
+      resultWords += r;
+      end++;
+    }
+    const words = new Uint32Array(total);
+    let at = 0;
+    for (let i = first; i < end; i++) at = encodeBus(buses[i], words, at);
+    chunks.push({ words, count: end - first, first, resultWords });
+    first = end;
   }
-  const words = new Uint32Array(total);
-  let at = 0;
-  for (const b of buses) at = encodeBus(b, words, at);
-  return { words, count: buses.length, versions: buses.map((b) => b.hvmloader), behaviours: buses.map(behavioursOf), resultWords };
+  const batch: EncodedBuses = Object.freeze({ count: buses.length, versions: Object.freeze(buses.map((b) => b.hvmloader)), behaviours: Object.freeze(buses.map(behavioursOf)), chunks: Object.freeze(chunks) });
+  made.add(batch);
+  return batch;
 }

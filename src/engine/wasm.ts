@@ -10,17 +10,35 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
-import type { EncodedBuses } from './encode.js';
+import { BusError } from '../errors.js';
+import type { EncodedChunk } from './encode.js';
 
 interface EngineExports {
   memory: WebAssembly.Memory;
   prepare(inputWords: number, outputWords: number): number;
   outputAddress(): number;
   placeBatch(count: number, withLog: number): number;
+  faultBusIndex(): number;
+  faultReason(): number;
   [name: string]: unknown;
 }
 
+let wasmModule: WebAssembly.Module | undefined;
 let engine: EngineExports | undefined;
+
+// Linear memory never shrinks; after a batch that grew it past this, the
+// instance is dropped so the memory goes back to the garbage collector.
+const KEEP_MEMORY_BYTES = 64 * 1024 * 1024;
+
+// What the engine's FAULT_* codes mean (assembly/index.ts).
+const FAULTS: Record<number, string> = {
+  1: "its record's length disagrees with its counts",
+  2: 'it has more devices than the 256 functions of bus 0',
+  3: 'it has more than 126 reserved ranges',
+  4: 'a device has more than 7 BARs, or the BAR counts disagree',
+  5: 'a devfn, BAR index or BAR type is out of range',
+  6: 'its result would not fit the output prepared',
+};
 
 function findWasm(): string {
   const file = join(packageRoot(), 'build', 'engine.wasm');
@@ -39,26 +57,40 @@ export function installEngine(module: WebAssembly.Module): void {
 
 export function loadEngine(): EngineExports {
   if (!engine) {
-    const module = new WebAssembly.Module(readFileSync(findWasm()));
-    engine = new WebAssembly.Instance(module, {}).exports as unknown as EngineExports;
+    wasmModule ??= new WebAssembly.Module(readFileSync(findWasm()));
+    engine = new WebAssembly.Instance(wasmModule, {}).exports as unknown as EngineExports;
   }
   return engine;
 }
 
 /**
- * Places every bus of the batch. Returns the output words (a copy, so later
+ * Places every bus of one chunk. Returns the output words (a copy, so later
  * batches cannot change it): one offset per bus, then the result records,
- * which carry log events only `withLog`.
+ * which carry log events only `withLog`. A record the engine refuses (its
+ * own limit checks) is a BusError naming the bus.
  */
-export function runBatch(batch: EncodedBuses, withLog = true): Uint32Array {
+export function runBatch(chunk: EncodedChunk, withLog = true): Uint32Array {
   const e = loadEngine();
-  const inputAt = e.prepare(batch.words.length, batch.resultWords);
-  if (inputAt === 0) throw new Error(`the engine could not grow its memory for ${batch.count} buses`);
-  // views are made after prepare(): growing memory detaches earlier ones
-  new Uint32Array(e.memory.buffer, inputAt, batch.words.length).set(batch.words);
-  const used = e.placeBatch(batch.count, withLog ? 1 : 0);
-  const outAt = e.outputAddress();
-  return new Uint32Array(e.memory.buffer, outAt, used).slice();
+  try {
+    const inputAt = e.prepare(chunk.words.length, chunk.resultWords);
+    if (inputAt === 0) throw new Error(`the engine could not grow its memory for ${chunk.count} buses`);
+    // views are made after prepare(): growing memory detaches earlier ones
+    new Uint32Array(e.memory.buffer, inputAt, chunk.words.length).set(chunk.words);
+    const used = e.placeBatch(chunk.count, withLog ? 1 : 0) >>> 0;
+    if (used === 0xffffffff) {
+      const i = chunk.first + (e.faultBusIndex() >>> 0);
+      throw new BusError([{ path: `buses[${i}]`, message: `refused by the engine: ${FAULTS[e.faultReason()] ?? 'a limit is broken'}; pass buses made by parseBus or encode()` }]);
+    }
+    const outAt = e.outputAddress();
+    return new Uint32Array(e.memory.buffer, outAt, used).slice();
+  } finally {
+    if (e.memory.buffer.byteLength > KEEP_MEMORY_BYTES) engine = undefined;
+  }
+}
+
+/** Bytes of linear memory the engine holds now (0 when no instance is loaded). */
+export function engineMemoryBytes(): number {
+  return engine ? engine.memory.buffer.byteLength : 0;
 }
 
 /** A numeric export of the engine (layout constants), for the layout test. */
