@@ -85,7 +85,12 @@ function indentOf(raw: string): Indent {
 // at the right level, since the same text inside SR-IOV describes VF BARs.
 const MEANINGFUL = /^(Region \d+:|Expansion ROM at |Interrupt: pin |(Memory|I\/O ports) at )/;
 
-const sizeName = (v: bigint) => (v >= 1n << 30n ? `${v >> 30n}G` : v >= 1n << 20n ? `${v >> 20n}M` : v >= 1n << 10n ? `${v >> 10n}K` : `${v}`);
+// a BAR size as lspci writes it (its largest whole unit), for messages
+function sizeName(v: bigint): string {
+  const units: [string, bigint][] = [['E', 60n], ['P', 50n], ['T', 40n], ['G', 30n], ['M', 20n], ['K', 10n]];
+  for (const [u, shift] of units) if (v >= 1n << shift && v % (1n << shift) === 0n) return `${v >> shift}${u}`;
+  return `${v}`;
+}
 
 /**
  * Parses `lspci -vv` text: one or more functions, each a header line
