@@ -382,7 +382,17 @@ describe('smaller', () => {
       ['note', 'typo.cfg:3:10 memroy: unknown key; did you mean memory? (xl ignores it)'],
       ['note', 'typo.cfg:5:14 frobnicate: unknown key (xl ignores it)'],
     ]);
-    // the guest was planned with xl's default memory, as xl would start it
+    // the guest was planned with the default memory, as xl would start it
     expect(cfg.memoryMiB).toBe(128);
+  });
+
+  it("README's Limits example: the note as plan prints it", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const shown = /\$ npx mmio-planner plan typo\.cfg\n\.\.\.\n(.*)\n/.exec(readme)![1];
+    const r = await cli(['plan', file('typo.cfg', 'name = "g"\ntype = "hvm"\nmemroy = 4096\n')]);
+    expect(r.code).toBe(0);
+    // the report wraps long lines; the words are what must agree
+    const words = (t: string) => t.replace(/\s+/g, ' ').trim();
+    expect(words(r.stdout)).toContain(words(shown.replace('typo.cfg', join(dir, 'typo.cfg'))));
   });
 });
