@@ -181,6 +181,17 @@ describe('out-of-range values are refused where the user wrote them', () => {
   });
 });
 
+describe('a guest slot an emulated device already has', () => {
+  it('is a fatal finding naming the pci key and the device there, not a bus field', () => {
+    const cfg = readGuest("name = 'g'\ntype = 'hvm'\nmemory = 4096\nvga = 'stdvga'\npci = [ '0b:00.0@2' ]\n", 'slot.cfg');
+    const [c] = planGuest(cfg, indexDevices([{ bdf: '0b:00.0', functions: parseLspci(bundled(GPU)) }]), { xen: ['4.19'], deviceModels: ['qemu-xen'] }).cases;
+    const f = c.findings.find((x) => x.code === 'vslot-in-use');
+    expect(f).toMatchObject({ severity: 'fatal', fix: 'give the device a free @VSLOT, or leave @VSLOT out' });
+    expect(f!.message).toBe('slot.cfg:5:7 pci: 0000:0b:00.0 asks for guest slot 2, which the device model already gives to Xen platform device; it refuses the device and the guest does not start');
+    expect(JSON.stringify(c.findings)).not.toMatch(/devices\[\d+\]/);
+  });
+});
+
 describe('resource exhaustion: explicit limits', () => {
   it('a space file of 2,000 x 1,000 values is refused from its size before anything is built, naming the size and the flag', async () => {
     const ram = Array.from({ length: 2000 }, (_, i) => 32 + i);

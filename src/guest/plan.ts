@@ -126,9 +126,10 @@ export function indexDevices(entries: { bdf: string; functions: HostFunction[]; 
   return map;
 }
 
-function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunction>, firstSlot: number, used: Set<number>, igdSlot?: number): { functions: (VirtualFunction & { hostBdf: string })[]; missing: string[] } {
+function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunction>, firstSlot: number, used: Set<number>, igdSlot?: number, occupants?: Map<number, string>): { functions: (VirtualFunction & { hostBdf: string })[]; missing: string[]; taken: string[] } {
   const out: (VirtualFunction & { hostBdf: string })[] = [];
   const missing: string[] = [];
+  const taken: string[] = [];
   let slot = firstSlot;
   for (const spec of cfg.pci) {
     const host = devices.get(spec.bdf);
@@ -143,6 +144,10 @@ function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunctio
     if (target === undefined) {
       while (used.has(slot) || slot === igdSlot) slot++;
       target = slot++;
+    } else if (used.has(target)) {
+      // the device model refuses a second device on a taken slot (QEMU: "not available ..., in use by")
+      taken.push(`${cfg.places?.pci ?? cfg.source} pci: ${spec.bdf} asks for guest slot ${target.toString(16)}, which the device model already gives to ${occupants?.get(target) ?? 'an emulated device'}; it refuses the device and the guest does not start`);
+      continue;
     }
     used.add(target);
     out.push({
@@ -157,7 +162,7 @@ function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunctio
       hostBdf: spec.bdf,
     });
   }
-  return { functions: out, missing };
+  return { functions: out, missing, taken };
 }
 
 /** The RMRRs libxl puts in the guest's E820 below 4 GiB: what hvmloader keeps BARs out of. */
@@ -253,9 +258,15 @@ function layoutStep(c: CaseInput) {
   for (const n of unmodelled(cfg, dm)) findings.push(finding('not-modelled', n));
   for (const n of tooEarly(cfg, dm, release)) findings.push(finding('ignored-option', n));
   const used = new Set(layout.functions.map((f) => f.slot));
-  const pt = passthroughFunctions(cfg, c.devices, layout.nextSlot, used, layout.igdSlot);
+  const occupants = new Map<number, string>();
+  for (const f of layout.functions) if (!occupants.has(f.slot)) occupants.set(f.slot, f.label);
+  const pt = passthroughFunctions(cfg, c.devices, layout.nextSlot, used, layout.igdSlot, occupants);
   if (pt.missing.length) {
     throw new InputError(pt.missing.map((bdf) => ({ path: `pci ${bdf}`, message: `no description of this device; pass --pci ${bdf}=FILE with its \`lspci -vv -s ${bdf}\` output (as root), its sysfs resource file, or JSON BARs` })));
+  }
+  if (pt.taken.length) {
+    findings.push(...pt.taken.map((message) => finding('vslot-in-use', message, 'give the device a free @VSLOT, or leave @VSLOT out')));
+    return { params, emulated: [], passthrough: [], functions: [], findings, stopped: true };
   }
   const functions: GuestFunction[] = [...layout.functions, ...pt.functions];
   return { params, emulated: layout.functions, passthrough: pt.functions, functions, findings, stopped: false };
