@@ -226,7 +226,10 @@ describe('resource exhaustion: explicit limits', () => {
 
   it('an xl.cfg list nested 8,000 deep is refused at its line:col (it overflowed the stack)', async () => {
     await refused(['plan', file('deep.cfg', `name = "g"\nvnuma = ${'['.repeat(8000)}${']'.repeat(8000)}\n`)], /deep\.cfg:2:25: lists nest more than 16 deep here/);
-    await refused(['plan', file('deep.json', `{"name": "g", "vnuma": ${'['.repeat(8000)}${']'.repeat(8000)}}`)], /deep\.json/);
+    await refused(['plan', file('deep.json', `{"name": "g", "vnuma": ${'['.repeat(8000)}${']'.repeat(8000)}}`)], /deep\.json: nests too deep to read/);
+    await refused(['plan', file('twenty.json', `{"name": "g", "vnuma": ${'['.repeat(20)}${']'.repeat(20)}}`)], /twenty\.json vnuma: lists nest more than 16 deep/);
+    await refused(['plan', file('deeper.yaml', `name: g\nvnuma: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`)], /deeper\.yaml: nests too deep to read/);
+    await refused(['matrix', '--from', '4.3', '--to', '4.19', '--space', file('deep-space.yaml', `ramMiB: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`)], /deep-space\.yaml: nests too deep to read/);
   });
 
   it('a bus of too many devices is refused at once in one line (1.8M took 52 s and 200 MB of stderr)', async () => {

@@ -414,6 +414,9 @@ export function readDocument(text: string, source: string): unknown {
     if (e instanceof RangeError) throw new InputError([{ path: source, message: `nests too deep to read (more than ${LIMITS.nesting} levels are refused)` }]);
     throw e;
   }
+  if (doc.errors.some((e) => /call stack/i.test(e.message))) {
+    throw new InputError([{ path: source, message: `nests too deep to read (more than ${LIMITS.nesting} levels are refused)` }]);
+  }
   if (doc.errors.length) {
     throw new InputError(doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0].line ?? 0}`, message: e.message.split('\n')[0] })));
   }
