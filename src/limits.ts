@@ -23,8 +23,12 @@ export const LIMITS = {
   busFunctions: 256,
   /** Registers of one function: six BARs and the expansion ROM. */
   barsPerFunction: 7,
-  /** Bytes of engine input and output placed in one engine call; placeMany splits larger batches. */
-  engineChunkBytes: 256 * 1024 * 1024,
+  /**
+   * Bytes of engine input and output placed in one engine call; placeMany
+   * splits larger batches, so the engine's memory stays near this size and
+   * is reused from call to call (growing it per call would cost more).
+   */
+  engineChunkBytes: 32 * 1024 * 1024,
 } as const;
 
 /** Text without a leading UTF-8 byte order mark (editors on Windows write one). */

@@ -26,9 +26,11 @@ interface EngineExports {
 let wasmModule: WebAssembly.Module | undefined;
 let engine: EngineExports | undefined;
 
-// Linear memory never shrinks; after a batch that grew it past this, the
-// instance is dropped so the memory goes back to the garbage collector.
-const KEEP_MEMORY_BYTES = 64 * 1024 * 1024;
+// Linear memory never shrinks. Batches come in chunks of at most
+// LIMITS.engineChunkBytes, so it stays near that; should anything grow it
+// past this (a caller of runBatch with a larger chunk), the instance is
+// dropped so the memory goes back to the garbage collector.
+const KEEP_MEMORY_BYTES = 48 * 1024 * 1024;
 
 // What the engine's FAULT_* codes mean (assembly/index.ts).
 const FAULTS: Record<number, string> = {
