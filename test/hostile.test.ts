@@ -181,6 +181,14 @@ describe('out-of-range values are refused where the user wrote them', () => {
   });
 });
 
+describe('JSON BARs for a passed-through device', () => {
+  it('are refused in the terms of the file, and a BAR given by mask is refused (it became a 0-byte BAR)', async () => {
+    await refused(['plan', GUEST, '--pci', `0b:00.0=${file('bars.json', '[{"index": 0, "type": "mem32", "size": "0x3000"}]')}`, '--pci', `3b:00.0=${NIC}`], /bars\.json: \[0\]\.size: 0x3000 is not a power of two/);
+    await refused(['plan', GUEST, '--pci', `0b:00.0=${file('dev.json', '{"bars": []}')}`, '--pci', `3b:00.0=${NIC}`], /dev\.json: vendorId: is required/);
+    await refused(['plan', GUEST, '--pci', `0b:00.0=${file('mask.json', '[{"index": 0, "type": "mem32", "mask": "0xff000000"}]')}`, '--pci', `3b:00.0=${NIC}`], /mask\.json: \[0\]: a passed-through BAR needs its "size"/);
+  });
+});
+
 describe('a guest slot an emulated device already has', () => {
   it('is a fatal finding naming the pci key and the device there, not a bus field', () => {
     const cfg = readGuest("name = 'g'\ntype = 'hvm'\nmemory = 4096\nvga = 'stdvga'\npci = [ '0b:00.0@2' ]\n", 'slot.cfg');
