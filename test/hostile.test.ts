@@ -198,6 +198,19 @@ describe('a guest slot an emulated device already has', () => {
     expect(f!.message).toBe('slot.cfg:5:7 pci: 0000:0b:00.0 asks for guest slot 2, which the device model already gives to Xen platform device; it refuses the device and the guest does not start');
     expect(JSON.stringify(c.findings)).not.toMatch(/devices\[\d+\]/);
   });
+
+  it('more passed-through devices than bus 0 has slots: the device model refuses, named at pci (it was a bus-field error)', () => {
+    const vf = bundled('scenarios/devices/x710-vf.lspci');
+    const bdfs = Array.from({ length: 30 }, (_, i) => `3c:${(i + 2).toString(16).padStart(2, '0')}.0`);
+    const devices = indexDevices(bdfs.map((bdf) => ({ bdf, functions: parseLspci(vf.replace(/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/m, bdf)) })));
+    const cfg = readGuest(`name = 'g'\ntype = 'hvm'\nmemory = 4096\npci = [ ${bdfs.map((b) => `'${b}'`).join(', ')} ]\n`, 'many.cfg');
+    const [c] = planGuest(cfg, devices, { xen: ['4.19'], deviceModels: ['qemu-xen'] }).cases;
+    const refusals = c.findings.filter((f) => f.code === 'device-model-refuses');
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals[0].message).toMatch(/^many\.cfg:4:7 pci: no guest slot is left for 0000:3c:\w\w\.0: bus 0 has 32 slots/);
+    expect(c.outcome).toBe('fails');
+    expect(JSON.stringify(c.findings)).not.toMatch(/devices\[\d+\]|slot 3\d/);
+  });
 });
 
 describe('resource exhaustion: explicit limits', () => {

@@ -126,10 +126,20 @@ export function indexDevices(entries: { bdf: string; functions: HostFunction[]; 
   return map;
 }
 
-function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunction>, firstSlot: number, used: Set<number>, igdSlot?: number, occupants?: Map<number, string>): { functions: (VirtualFunction & { hostBdf: string })[]; missing: string[]; taken: string[] } {
+/** A passed-through device the device model cannot put on bus 0. */
+interface SlotRefusal {
+  code: 'vslot-in-use' | 'device-model-refuses';
+  message: string;
+  fix: string;
+}
+
+const LAST_SLOT = 31; // bus 0 has slots 0-31
+
+function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunction>, firstSlot: number, used: Set<number>, igdSlot?: number, occupants: Map<number, string> = new Map()): { functions: (VirtualFunction & { hostBdf: string })[]; missing: string[]; taken: SlotRefusal[] } {
   const out: (VirtualFunction & { hostBdf: string })[] = [];
   const missing: string[] = [];
-  const taken: string[] = [];
+  const taken: SlotRefusal[] = [];
+  const where = `${cfg.places?.pci ?? cfg.source} pci`;
   let slot = firstSlot;
   for (const spec of cfg.pci) {
     const host = devices.get(spec.bdf);
@@ -144,12 +154,17 @@ function passthroughFunctions(cfg: GuestConfig, devices: Map<string, HostFunctio
     if (target === undefined) {
       while (used.has(slot) || slot === igdSlot) slot++;
       target = slot++;
+      if (target > LAST_SLOT) {
+        taken.push({ code: 'device-model-refuses', message: `${where}: no guest slot is left for ${spec.bdf}: bus 0 has 32 slots and the emulated and earlier passed-through devices take them all; the device model refuses it and the guest does not start`, fix: 'pass fewer devices through, or leave out emulated ones (vif, usb, soundhw)' });
+        continue;
+      }
     } else if (used.has(target)) {
       // the device model refuses a second device on a taken slot (QEMU: "not available ..., in use by")
-      taken.push(`${cfg.places?.pci ?? cfg.source} pci: ${spec.bdf} asks for guest slot ${target.toString(16)}, which the device model already gives to ${occupants?.get(target) ?? 'an emulated device'}; it refuses the device and the guest does not start`);
+      taken.push({ code: 'vslot-in-use', message: `${where}: ${spec.bdf} asks for guest slot ${target.toString(16)}, which the device model already gives to ${occupants.get(target) ?? 'another device'}; it refuses the device and the guest does not start`, fix: 'give the device a free @VSLOT, or leave @VSLOT out' });
       continue;
     }
     used.add(target);
+    occupants.set(target, host.name ?? `passed-through ${spec.bdf}`);
     out.push({
       slot: target,
       function: 0,
@@ -265,7 +280,7 @@ function layoutStep(c: CaseInput) {
     throw new InputError(pt.missing.map((bdf) => ({ path: `pci ${bdf}`, message: `no description of this device; pass --pci ${bdf}=FILE with its \`lspci -vv -s ${bdf}\` output (as root), its sysfs resource file, or JSON BARs` })));
   }
   if (pt.taken.length) {
-    findings.push(...pt.taken.map((message) => finding('vslot-in-use', message, 'give the device a free @VSLOT, or leave @VSLOT out')));
+    findings.push(...pt.taken.map((t) => finding(t.code, t.message, t.fix)));
     return { params, emulated: [], passthrough: [], functions: [], findings, stopped: true };
   }
   const functions: GuestFunction[] = [...layout.functions, ...pt.functions];
