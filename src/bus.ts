@@ -524,6 +524,7 @@ export function deriveBus(bus: Bus, changes: Partial<Bus>): Bus {
 
 /** Parses JSON text into a Bus, refusing text that is not JSON. */
 export function parseBusJson(text: string, source?: string): Bus {
+  if (typeof text !== 'string') throw new BusError([{ path: '', message: 'expected JSON text' }], source);
   let value: unknown;
   try {
     value = JSON.parse(stripBom(text));

@@ -368,6 +368,20 @@ describe('the library', () => {
     expect(() => placeMany({ words: new Uint32Array(100), count: 5 } as never)).toThrow(BusError);
   });
 
+  it('a GuestConfig built in code is checked like a file: NaN memory, a bad pci address, text that is not text', () => {
+    const cfg = readGuest(bundled(GUEST), 'g.cfg');
+    const devices = indexDevices([{ bdf: '0b:00.0', functions: parseLspci(bundled(GPU)) }, { bdf: '3b:00.0', functions: parseLspci(bundled(NIC)) }]);
+    expect(planGuest(cfg, devices).cases.length).toBe(1);
+    expect(() => planGuest({ ...cfg, memoryMiB: NaN }, devices)).toThrow(/config\.memoryMiB: "NaN" is not a whole number/);
+    expect(() => planGuest({ ...cfg, maxmemMiB: -4 }, devices)).toThrow(InputError);
+    expect(() => planGuest({ ...cfg, pci: [{ ...cfg.pci[0], bdf: '0b:00.0' }] }, devices)).toThrow(/config\.pci\[0\]\.bdf: "0b:00\.0" is not a normalised host address/);
+    expect(() => planGuest({ ...cfg, pci: [{ ...cfg.pci[0], vslot: 40 }] }, devices)).toThrow(/config\.pci\[0\]\.vslot/);
+    expect(() => planGuest(cfg, {} as never)).toThrow(/devices: expected the Map indexDevices returns/);
+    expect(() => parseLspci(42 as never)).toThrow(InputError);
+    expect(() => readGuest(undefined as never, 'x.cfg')).toThrow(InputError);
+    expect(() => parseBusJson({} as never)).toThrow(BusError);
+  });
+
   it('placeMany of any count: chunks stay in bounded engine memory and give the results place() gives', () => {
     const buses = Array.from({ length: 300 }, (_, i) => (i % 2 ? bus : parseBus(JSON.parse(bundled('scenarios/buses/default-hole-fits.json')))));
     const encoded = encodeBuses(buses, 64 * 1024); // small chunks, so 300 buses span several

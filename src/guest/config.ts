@@ -446,8 +446,44 @@ export function readGuestDocument(text: string, source = 'guest.yaml'): GuestCon
   return interpret(values, source);
 }
 
+/**
+ * Checks a GuestConfig built in code (the API accepts one) the way reading a
+ * file checks it: numbers where the planner does arithmetic on them, and the
+ * pci list's addresses and slots. A config from readGuest always passes.
+ */
+export function checkGuestConfig(cfg: GuestConfig): void {
+  const issues: InputIssue[] = [];
+  const whole = (key: keyof GuestConfig, lo: number, hi: number, optional: boolean) => {
+    const v = cfg[key];
+    if (v === undefined && optional) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) issues.push({ path: `config.${key}`, message: `${quote(String(v))} is not a whole number ${lo}-${hi}` });
+  };
+  if (typeof cfg !== 'object' || cfg === null) throw new InputError([{ path: 'config', message: 'expected a GuestConfig (readGuest makes one from xl.cfg text)' }]);
+  if (!['hvm', 'pv', 'pvh'].includes(cfg.type)) issues.push({ path: 'config.type', message: `${quote(String(cfg.type))} is not hvm, pv or pvh` });
+  whole('memoryMiB', 1, MAX_MEMORY_MIB, false);
+  whole('maxmemMiB', 1, MAX_MEMORY_MIB, false);
+  whole('videoramMiB', 0, 1 << 12, true);
+  whole('mmioHoleMiB', 1, 4096, true);
+  whole('rdmMemBoundaryMiB', 0, 4096, true);
+  if (cfg.deviceModel !== undefined && !DEVICE_MODELS.includes(cfg.deviceModel)) issues.push({ path: 'config.deviceModel', message: `${quote(String(cfg.deviceModel))} is not one of ${DEVICE_MODELS.join(', ')}` });
+  for (const key of ['pci', 'vifs', 'disks', 'usbdevice', 'usbctrl', 'otherKeys'] as const) {
+    if (!Array.isArray(cfg[key])) issues.push({ path: `config.${key}`, message: 'expected a list' });
+  }
+  if (Array.isArray(cfg.pci)) {
+    if (cfg.pci.length > LIMITS.busFunctions) issues.push({ path: 'config.pci', message: `${cfg.pci.length} devices; bus 0 has ${LIMITS.busFunctions} functions at most` });
+    else {
+      cfg.pci.forEach((p, i) => {
+        if (typeof p?.bdf !== 'string' || parseHostBdf(p.bdf) !== p.bdf) issues.push({ path: `config.pci[${i}].bdf`, message: `${quote(String(p?.bdf))} is not a normalised host address like 0000:0b:00.0` });
+        if (p?.vslot !== undefined && (!Number.isInteger(p.vslot) || p.vslot < 0 || p.vslot > 31)) issues.push({ path: `config.pci[${i}].vslot`, message: `${quote(String(p.vslot))} is not a guest slot 0-31` });
+      });
+    }
+  }
+  if (issues.length) throw new InputError(issues);
+}
+
 /** xl.cfg, or JSON/YAML when the file name or the text says so. */
 export function readGuest(text: string, source: string): GuestConfig {
+  if (typeof text !== 'string') throw new InputError([{ path: source, message: 'expected the text of an xl.cfg, JSON or YAML guest file' }]);
   text = stripBom(text);
   if (/\.(json|ya?ml)$/i.test(source) || /^\s*[{-]/.test(text)) return readGuestDocument(text, source);
   return readXlGuest(text, source);

@@ -103,6 +103,7 @@ function sizeName(v: bigint): string {
  * `lspci -v` form is refused: it does not say what the BARs are.
  */
 export function parseLspci(text: string, source = 'lspci'): HostFunction[] {
+  if (typeof text !== 'string') throw new InputError([{ path: source, message: 'expected the text of `lspci -vv -s BDF`' }]);
   const issues: InputIssue[] = [];
   const functions: HostFunction[] = [];
   let current: HostFunction | undefined;
@@ -261,6 +262,7 @@ const IORESOURCE_MEM_64 = 0x100000n;
  * resource, "start end flags" in hex; lines 0-5 are the BARs, 6 the ROM.
  */
 export function parseSysfsResource(text: string, bdf: string, source = 'resource'): HostFunction {
+  if (typeof text !== 'string') throw new InputError([{ path: source, message: 'expected the text of /sys/bus/pci/devices/BDF/resource' }]);
   const issues: InputIssue[] = [];
   const bars: HostBar[] = [];
   const lines = stripBom(text).split(/\r?\n/).filter((l) => l.trim());

@@ -13,7 +13,7 @@ import { place } from '../place.js';
 import { finding, worse, type CaseOutcome, type Finding, type FindingCode } from '../verdict/findings.js';
 import { isCritical } from '../verdict/functions.js';
 import { judgePlacement, verdictOf, type DeviceVerdict, type JudgedFunction } from '../verdict/judge.js';
-import { DEVICE_MODELS, type DeviceModel, type GuestConfig } from './config.js';
+import { checkGuestConfig, DEVICE_MODELS, type DeviceModel, type GuestConfig } from './config.js';
 import { emulatedFunctions, NIC_MODELS, type VirtualFunction } from './emulated.js';
 import { guestFixes, type CaseFix } from './fixes.js';
 import { budget, type BudgetCase } from '../budget/budget.js';
@@ -401,6 +401,8 @@ function unknownKeys(cfg: GuestConfig): Finding[] {
  * will scan, where every BAR goes, and what that means.
  */
 export function planGuest(config: GuestConfig, devices: Map<string, HostFunction>, options: PlanOptions = {}): GuestPlan {
+  checkGuestConfig(config);
+  if (!(devices instanceof Map)) throw new InputError([{ path: 'devices', message: 'expected the Map indexDevices returns' }]);
   const toolstack = options.toolstack ?? 'libxl';
   if (config.type !== 'hvm') {
     // no hvmloader and no emulated bus; what building it asks of Xen still counts
