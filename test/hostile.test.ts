@@ -64,6 +64,7 @@ describe('silent wrong results are now refused', () => {
     expect(() => makeSpace({ mmio64MiB: [524289] })).toThrow(/mmio64MiB: 524289 is out of range; use 0-524288/);
     expect(() => makeSpace({ mmioHoleMiB: [100] })).toThrow(/mmioHoleMiB: 100 is out of range; use 0 or 256-3840/);
     expect(() => makeSpace({ ramMiB: [16769025] })).toThrow(/ramMiB: 16769025 is out of range; use 32-16769024/);
+    expect(makeSpace({ ramMiB: [16769024] }).ramMiB).toEqual([16769024]);
     expect(makeSpace({ mmioHoleMiB: [0, 256, 3840] }).mmioHoleMiB).toEqual([0, 256, 3840]);
   });
 
@@ -152,8 +153,18 @@ describe('out-of-range values are refused where the user wrote them', () => {
     expect(plan.cases[0].findings[0]).toMatchObject({ severity: 'fatal', code: 'toolstack-refuses' });
   });
 
-  it('memory = 16777216 is refused at memory with line:col (RAM would end past 16 TiB)', async () => {
-    await refused(['plan', file('huge.cfg', 'name = "g"\ntype = "hvm"\nmemory = 16777216\n')], /huge\.cfg:3:10 memory: 16777216 is out of range; .*RAM must end below 16 TiB/);
+  it('memory = 16777216: a toolstack refusal naming memory at its line:col (RAM would end past 16 TiB; it was a highMemEnd error)', () => {
+    const cfg = readGuest('name = "g"\ntype = "hvm"\nmemory = 16777216\n', 'huge.cfg');
+    const [c] = planGuest(cfg, new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen'] }).cases;
+    expect(c.findings[0]).toMatchObject({ severity: 'fatal', code: 'toolstack-refuses' });
+    expect(c.findings[0].message).toMatch(/^huge\.cfg:3:10 memory = 16777216: RAM would end at 16384 GiB, past the 16 TiB hvmloader can be told of .*; give memory less than 16776968$/);
+    expect(JSON.stringify(c.findings)).not.toMatch(/lowMemEnd|highMemEnd/);
+    expect(c.outcome).toBe('fails');
+    // the largest memory it suggests is planned
+    const ok = planGuest(readGuest('name = "g"\ntype = "hvm"\nmemory = 16776967\n', 'ok.cfg'), new Map(), { xen: ['4.19'], deviceModels: ['qemu-xen'] }).cases[0];
+    expect(ok.result).toBeDefined();
+    // xl.cfg reads no more than 16 TiB of memory at all
+    expect(() => readGuest('name = "g"\nmemory = 16777217\n', 'over.cfg')).toThrow(/over\.cfg:2:10 memory: 16777217 is out of range/);
   });
 
   it('lspci [size=16777216T] and [size=4G] on a 32-bit region are refused at the lspci line', async () => {

@@ -124,10 +124,10 @@ export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Relea
   // libxl_dom.c at RELEASE-4.19.0 libxl__build_hvm: mem_size = (max_memkb -
   // video_memkb) << 10, unsigned: with no RAM left the domain build fails
   const memSize = BigInt(cfg.maxmemMiB - video.videoramMiB) * MIB;
+  const ramKey = cfg.maxmemMiB !== cfg.memoryMiB ? 'maxmem' : 'memory';
+  const ramAt = `${cfg.places?.[ramKey] ?? cfg.source} ${ramKey} = ${cfg.maxmemMiB}`;
   if (memSize < MIB) {
-    const key = cfg.maxmemMiB !== cfg.memoryMiB ? 'maxmem' : 'memory';
-    const at = cfg.places?.[key] ?? cfg.source;
-    refusals.push(`${at} ${key} = ${cfg.maxmemMiB}: libxl gives the guest ${key} less videoram (${video.videoramMiB} MiB), which leaves no RAM, and the domain build fails; give ${key} well above ${video.videoramMiB}`);
+    refusals.push(`${ramAt}: libxl gives the guest ${ramKey} less videoram (${video.videoramMiB} MiB), which leaves no RAM, and the domain build fails; give ${ramKey} well above ${video.videoramMiB}`);
   }
   const mmioSize = hole !== undefined && FOUR_GIB - hole < HVM_BELOW_4G_MMIO_START ? hole : HVM_BELOW_4G_MMIO_LENGTH;
   const mmioStart = FOUR_GIB - mmioSize;
@@ -152,6 +152,11 @@ export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Relea
   if (toolstack === 'libxl' && release.minor >= 3) {
     const stubGetsKey = release.minor >= 19 || (release.minor === 17 && release.patch >= 4) || (release.minor === 18 && release.patch >= 1);
     if (!cfg.stubdomain || stubGetsKey) allowMemoryRelocate = release.minor >= 21 ? false : dm === 'qemu-xen-traditional';
+  }
+  // hvm_info_table.h (RELEASE-4.19.0): high_mem_pgend is a 32-bit page
+  // number, so RAM above 4 GiB must end below 16 TiB
+  if (highMemEnd >= 1n << 44n) {
+    refusals.push(`${ramAt}: RAM would end at ${highMemEnd >> 30n} GiB, past the 16 TiB hvmloader can be told of (hvm_info's high_mem_pgend is 32 bits of pages); give ${ramKey} less than ${Number(((1n << 44n) - (highMemEnd - memSize)) >> 20n) + video.videoramMiB}`);
   }
   return {
     lowMemEnd,

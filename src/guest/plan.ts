@@ -245,8 +245,8 @@ function layoutStep(c: CaseInput) {
   const params = platformParams(cfg, dm, release, toolstack, c.rmrrs);
   for (const r of params.refusals) findings.push(finding('toolstack-refuses', r));
   findings.push(...unknownKeys(cfg));
-  // no RAM left (refused above): there is no bus to build
-  if (params.lowMemEnd < 1n << 20n) return { params, emulated: [], passthrough: [], functions: [], findings, stopped: true };
+  // no RAM left, or RAM past 16 TiB (refused above): there is no bus to build
+  if (params.lowMemEnd < 1n << 20n || params.highMemEnd >= 1n << 44n) return { params, emulated: [], passthrough: [], functions: [], findings, stopped: true };
   for (const r of params.ignored) findings.push(finding('ignored-option', r));
   findings.push(...rdmFindings(cfg, params, c.devices, c.rmrrs, release));
 

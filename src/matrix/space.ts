@@ -4,7 +4,7 @@
 // A YAML or JSON file (or CLI flags) narrows or widens any dimension.
 
 import { InputError } from '../errors.js';
-import { MAX_MEMORY_MIB, readDocument, type DeviceModel } from '../guest/config.js';
+import { readDocument, type DeviceModel } from '../guest/config.js';
 import type { Bios } from '../guest/firmware.js';
 import { quote } from '../limits.js';
 import { deviceFunctions } from './devices.js';
@@ -69,8 +69,13 @@ const CHOICES: Partial<Record<keyof Space, readonly (string | boolean)[]>> = {
  * 512 GiB (32 BARs of 16 GiB on 11 functions, which leaves bus 0 room for
  * every emulated device); mmio_hole 0 (unset) or xl's 256-3840.
  */
+// hvmloader's high_mem_pgend is a 32-bit page number (hvm_info_table.h,
+// RELEASE-4.19.0): RAM must end below 16 TiB. With the largest mmio_hole
+// (3840 MiB) above RAM's end, 8 GiB less than 16 TiB keeps every layout in range.
+const MAX_RAM_MIB = (1 << 24) - 8192;
+
 export const DIMENSION_RANGES: Record<'ramMiB' | 'mmio32MiB' | 'mmio64MiB' | 'mmioHoleMiB', { min: number; max: number; zero?: boolean; what: string }> = {
-  ramMiB: { min: 32, max: MAX_MEMORY_MIB, what: 'MiB of guest RAM' },
+  ramMiB: { min: 32, max: MAX_RAM_MIB, what: 'MiB of guest RAM' },
   mmio32MiB: { min: 0, max: 4096, what: 'MiB of 32-bit BARs' },
   mmio64MiB: { min: 0, max: 512 * 1024, what: 'MiB of 64-bit BARs' },
   mmioHoleMiB: { min: 256, max: 3840, zero: true, what: 'MiB of mmio_hole (0 leaves it unset)' },

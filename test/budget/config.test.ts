@@ -14,8 +14,8 @@ describe('budget keys in a guest config', () => {
     expect(readGuest('{"type": "pv", "vcpus": 2}', 'g.json')).toMatchObject({ type: 'pv', typeKey: 'pv', vcpus: 2 });
   });
   it('refuses values xl would refuse, naming the key', () => {
-    expect(() => readXlGuest('passthrough = "shared"\n', 'bad.cfg')).toThrow(/bad\.cfg:1 passthrough: "shared" is not allowed; use one of "default", "disabled", "enabled", "sync_pt", "share_pt"/);
-    expect(() => readXlGuest('vcpus = 0\n', 'bad.cfg')).toThrow(/bad\.cfg:1 vcpus: 0 is out of range/);
+    expect(() => readXlGuest('passthrough = "shared"\n', 'bad.cfg')).toThrow(/bad\.cfg:1:15 passthrough: "shared" is not allowed; use one of "default", "disabled", "enabled", "sync_pt", "share_pt"/);
+    expect(() => readXlGuest('vcpus = 0\n', 'bad.cfg')).toThrow(/bad\.cfg:1:9 vcpus: 0 is out of range/);
     expect(() => readXlGuest('shadow_memory = "lots"\n', 'bad.cfg')).toThrow(/shadow_memory: "lots" is not a whole number; shadow_memory is in MiB/);
   });
 });
