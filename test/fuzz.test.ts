@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError, parseBusJson, parseLspci, place, placeMany, readGuest } from '../src/index.js';
+import { InputError, budget, parseBusJson, parseLspci, place, placeMany, readGuest } from '../src/index.js';
 import { indexDevices, planGuest } from '../src/guest/plan.js';
 import { parseXenDmesgRmrrs } from '../src/guest/rdm.js';
 import { computeMatrix } from '../src/matrix/run.js';
@@ -93,6 +93,7 @@ describe('fuzzed inputs end in a result or a typed error', () => {
     fc.assert(
       fc.property(fc.constantFrom(...guests), edits, (g, list) => {
         seen[resultOrTyped(() => userFacing(planGuest(readGuest(mutate(g.text, list), g.name), hostDevices, { xen: ['4.6', '4.19'] })))]++;
+        resultOrTyped(() => budget(readGuest(mutate(g.text, list), g.name), { xen: ['4.6', '4.19'] }));
       }),
       { numRuns: 300 },
     );
