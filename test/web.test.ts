@@ -17,6 +17,17 @@ import { hasChromium, launchChromium } from './helpers/chromium.js';
 import { runCli } from './helpers/cli.js';
 
 const read = (path: string) => readFileSync(path, 'utf8');
+// A bundled device's lspci, as if the same device sat at another host address
+// (a file must describe the address it is given for, issue 11).
+const movedDir = mkdtempSync(join(tmpdir(), 'mmio-web-moved-'));
+function movedDevice(path: string, bdf: string): { text: string; file: string } {
+  const text = read(path).replace(/^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/m, bdf);
+  const file = join(movedDir, `${bdf.replace(/[:.]/g, '-')}-${path.split('/').pop()}`);
+  writeFileSync(file, text);
+  return { text, file };
+}
+const a100At0b = movedDevice('scenarios/devices/a100-80gb.lspci', '0b:00.0');
+const nvmeAt3b = movedDevice('scenarios/devices/nvme-ssd.lspci', '3b:00.0');
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 const SEVERITY_ORDER = ['fatal', 'error', 'warning', 'note'];
 
@@ -170,7 +181,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
       input: {
         config: read('scenarios/guests/win10-gpu-nic.cfg'),
         devices: [
-          { bdf: '0b:00.0', text: read('scenarios/devices/a100-80gb.lspci') },
+          { bdf: '0b:00.0', text: a100At0b.text },
           { bdf: '3b:00.0', text: read('scenarios/devices/x710-sriov.lspci') },
         ],
         rmrr: [],
@@ -179,7 +190,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
         dm: 'qemu-xen-traditional',
         toolstack: 'xend',
       },
-      cli: ['scenarios/guests/win10-gpu-nic.cfg', '--pci', '0b:00.0=scenarios/devices/a100-80gb.lspci', '--pci', '3b:00.0=scenarios/devices/x710-sriov.lspci', '--xen', '4.2,4.4', '--device-model', 'qemu-xen-traditional', '--toolstack', 'xend'],
+      cli: ['scenarios/guests/win10-gpu-nic.cfg', '--pci', `0b:00.0=${a100At0b.file}`, '--pci', '3b:00.0=scenarios/devices/x710-sriov.lspci', '--xen', '4.2,4.4', '--device-model', 'qemu-xen-traditional', '--toolstack', 'xend'],
     },
   ];
 
@@ -205,10 +216,10 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
   it('reads a link written by hand in the documented form', async () => {
     // built here without web/fragment.ts: the format itself is the contract
     const cfg = read('scenarios/guests/win10-gpu-nic.cfg').replace('memory = 8192', 'memory = 3840');
-    const fragment = `config=${b64(cfg)}&pci=0b:00.0~${b64(read('scenarios/devices/a100-80gb.lspci'))}&pci=0000:3b:00.0~${b64(read('scenarios/devices/nvme-ssd.lspci'))}&xen=4.5,4.19&dm=qemu-xen&bits=46`;
+    const fragment = `config=${b64(cfg)}&pci=0b:00.0~${b64(a100At0b.text)}&pci=0000:3b:00.0~${b64(nvmeAt3b.text)}&xen=4.5,4.19&dm=qemu-xen&bits=46`;
     const dir = mkdtempSync(join(tmpdir(), 'mmio-web-cfg-'));
     writeFileSync(join(dir, 'guest.cfg'), cfg);
-    const expected = cliCases(await cliPlan([join(dir, 'guest.cfg'), '--pci', '0b:00.0=scenarios/devices/a100-80gb.lspci', '--pci', '0000:3b:00.0=scenarios/devices/nvme-ssd.lspci', '--xen', '4.5,4.19', '--device-model', 'qemu-xen', '--phys-addr-bits', '46']));
+    const expected = cliCases(await cliPlan([join(dir, 'guest.cfg'), '--pci', `0b:00.0=${a100At0b.file}`, '--pci', `0000:3b:00.0=${nvmeAt3b.file}`, '--xen', '4.5,4.19', '--device-model', 'qemu-xen', '--phys-addr-bits', '46']));
     const { page } = await open(fragment);
     expect(await pageCases(page)).toEqual(expected);
     // this guest is one where something happens: a device above 4 GiB or dropped, or a finding
@@ -250,7 +261,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', { timeout: SLOW }, () => {
     await page.locator('#config').fill('name = "x"\ntype = "hvm"\nmemory = "lots"\n');
     await settled(page, since);
     expect(await page.locator('#config-error .issue').getAttribute('data-line')).toBe('3');
-    expect(await page.locator('#config-error .message').textContent()).toMatch(/^xl\.cfg:3 memory: "lots" is not a whole number/);
+    expect(await page.locator('#config-error .message').textContent()).toMatch(/^xl\.cfg:3:10 memory: "lots" is not a whole number/);
     const again = await generation(page);
     await page.locator('#config').fill('name = "x"\ntype = "hvm"\nmemory = 2048\n');
     expect(await settled(page, again)).toBe('planned');

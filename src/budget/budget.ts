@@ -134,7 +134,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   // libxl gives an HVM guest memory less videoram and checks neither (RELEASE-4.19.0 libxl_create.c):
   // the builder would be handed a negative size
   if (videoKiB >= targetKiB) {
-    throw new InputError([{ path: `${cfg.source} memory`, message: `${cfg.memoryMiB} MiB leaves nothing once ${dm} takes videoram = ${videoramMiB} MiB out of it; memory must be above videoram` }]);
+    throw new InputError([{ path: `${cfg.places?.memory ?? cfg.source} memory`, message: `${cfg.memoryMiB} MiB leaves nothing once ${dm} takes videoram = ${videoramMiB} MiB out of it; memory must be above videoram` }]);
   }
 
   const available = !(type === 'hvm' && dm === 'qemu-xen-traditional' && R.has(r, 'noTraditional'));
@@ -313,7 +313,7 @@ export function budget(config: GuestConfig, options: BudgetOptions = {}): GuestB
     const type = builtType(config, r);
     const ceiling = memoryCeilingMiB(r, type);
     if (config.memoryMiB > ceiling) {
-      throw new InputError([{ path: `${config.source} memory`, message: `${config.memoryMiB} MiB is more than Xen ${r.text} can build for a ${type.toUpperCase()} guest (at most ${ceiling} MiB: max_pages and tot_pages are 32-bit page counts)` }]);
+      throw new InputError([{ path: `${config.places?.memory ?? config.source} memory`, message: `${config.memoryMiB} MiB is more than Xen ${r.text} can build for a ${type.toUpperCase()} guest (at most ${ceiling} MiB: max_pages and tot_pages are 32-bit page counts)` }]);
     }
   }
   const cases: BudgetCase[] = [];

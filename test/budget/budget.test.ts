@@ -257,7 +257,7 @@ describe('limits', () => {
   it('refuses a memory the release cannot count, and warns where max_pages is clamped', () => {
     const at = (mib: number, type = 'builder = "hvm"\n') => `${type}memory = ${mib}\ndevice_model_version = "qemu-xen"\n`;
     expect(() => run(at(16777215), { xen: ['4.5'] })).toThrow(InputError);
-    expect(() => run(at(16777215), { xen: ['4.5'] })).toThrow(/g\.cfg memory: 16777215 MiB is more than Xen 4\.5\.0 can build/);
+    expect(() => run(at(16777215), { xen: ['4.5'] })).toThrow(/g\.cfg:2:10 memory: 16777215 MiB is more than Xen 4\.5\.0 can build/);
     expect(run(at(16777214), { xen: ['4.5'] }).cases[0].maxPages).toBe(2 ** 32 - 256);
     const clamped = run(at(16777216), { xen: ['4.6'] }).cases[0];
     expect(clamped.maxPages).toBe(2 ** 32 - 1);
@@ -265,7 +265,7 @@ describe('limits', () => {
     expect(() => run('memory = 16777216\n', { xen: ['4.6'] })).toThrow(/PV guest \(at most 16777215 MiB/);
   });
   it('refuses a memory that videoram uses up', () => {
-    expect(() => run('builder = "hvm"\nmemory = 8\ndevice_model_version = "qemu-xen"\n', { xen: ['4.19'] })).toThrow(/g\.cfg memory: 8 MiB leaves nothing once qemu-xen takes videoram = 8 MiB/);
+    expect(() => run('builder = "hvm"\nmemory = 8\ndevice_model_version = "qemu-xen"\n', { xen: ['4.19'] })).toThrow(/g\.cfg:2:10 memory: 8 MiB leaves nothing once qemu-xen takes videoram = 8 MiB/);
   });
   it('refuses options it cannot use, naming them', () => {
     expect(() => run(HVM, { hostFreeMiB: -1 })).toThrow(/--host-free: -1 is not a whole, non-negative number/);
