@@ -225,7 +225,7 @@ describe('resource exhaustion: explicit limits', () => {
     const ram = Array.from({ length: 2000 }, (_, i) => 32 + i);
     const mmio = Array.from({ length: 1000 }, (_, i) => i);
     const space = file('big-space.yaml', `ramMiB: [${ram.join(', ')}]\nmmio64MiB: [${mmio.join(', ')}]\n`);
-    await refused(['matrix', '--from', '4.3', '--to', '4.19', '--space', space], /--max-configs: the space has 1,440,000,000 configurations \(2 guestType x 3 toolstack x 2 deviceModel x 2 stubdomain x 2000 ramMiB x 3 mmioHoleMiB x 10 mmio32MiB x 1000 mmio64MiB\), more than the 500,000 allowed; narrow it with --set or --space, or raise --max-configs/);
+    await refused(['matrix', '--from', '4.3', '--to', '4.19', '--space', space], /--max-configs: the space has 1,440,000,000 configurations \(2 guestType x 3 toolstack x 2 deviceModel x 2 stubdomain x 2000 ramMiB x 3 mmioHoleMiB x 1 bios x 10 mmio32MiB x 1000 mmio64MiB\), more than the 500,000 allowed; narrow it with --set or --space, or raise --max-configs/);
     expect(() => computeMatrix(DEFAULT_SPACE, '4.3', '4.19', undefined, 1000)).toThrow(/the space has 149,040 configurations.*more than the 1,000 allowed/);
   });
 
