@@ -26,13 +26,7 @@ export interface JudgedFunction {
   realSizes?: ReadonlyMap<number, bigint>;
 }
 
-export interface DeviceVerdict {
-  slot: number;
-  function: number;
-  label: string;
-  hostBdf?: string;
-  passthrough: boolean;
-  critical: boolean;
+export interface DeviceVerdict extends Omit<JudgedFunction, 'realSizes'> {
   outcome: DeviceOutcome;
   relocatedBars: string[];
   droppedBars: string[];
