@@ -16,6 +16,20 @@ const explain = (input: BusInput) => {
 const scenario = (name: string): BusInput => JSON.parse(readFileSync(new URL(`../../scenarios/buses/${name}`, import.meta.url), 'utf8'));
 
 describe('why a BAR was not placed', () => {
+  it('a reserved range (RMRR) that takes the place a BAR would get is named, start to end', () => {
+    const reasons = explain({
+      hvmloader: '4.19',
+      lowMemEnd: '0xf0000000',
+      allowMemoryRelocate: false,
+      reserved: [{ start: '0xf4000000', size: '0x100000' }],
+      devices: [...emulated, dev(4, '0x8000000')],
+    });
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0].cause).toBe('reserved-range');
+    expect(reasons[0].message).toMatch(/^04:0 bar 10 \(128 MiB\): the reserved range 0xf4000000-0xf40fffff \(an RMRR in the guest's memory map\) takes the place it would get in the hole 0xf0000000-0xfc000000; without it the BAR is placed/);
+    expect(reasons[0].message).not.toMatch(/cannot go above 4 GiB/);
+  });
+
   it('an mmio_hole that is not a power of two', () => {
     const [r] = explain(scenario('mmio-hole-not-power-of-two.json'));
     expect(r.cause).toBe('unaligned-mmio-hole');
