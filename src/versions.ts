@@ -18,6 +18,8 @@ export interface HvmloaderProfile {
   behaviours: number; // B_* bits
   // memory_map_setup() BUGs on a reserved range inside this area (4.6 on)
   dynamicReservedArea?: { start: bigint; end: bigint };
+  /** The Xen release this build is (4.17.4), when it was named by release. */
+  release?: string;
 }
 
 export interface VersionInfo extends HvmloaderProfile {

@@ -31,7 +31,7 @@
 import type { Device } from '../bus.js';
 import type { BarType } from '../contract.js';
 import type { DeviceModel, GuestConfig } from './config.js';
-import type { Release } from './releases.js';
+import { carries, type Release } from './releases.js';
 import { ich9Set, NEC_XHCI, PIIX3_UHCI, usbctrlControllers, type UsbctrlLayout } from './usb.js';
 import { soundCards, type SoundLayout } from './sound.js';
 
@@ -80,13 +80,13 @@ interface QemuXenBuild {
 // ROM BAR = ROM file rounded up to a power of two (QX hw/pci/pci.c
 // pci_add_option_rom). File sizes from `git ls-tree -l <tag> pc-bios/`.
 function qemuXenBuild(r: Release): QemuXenBuild {
-  if (r.minor <= 3) {
+  if (!carries(r, 'qemu-1.6')) {
     // QEMU 1.0 (qemu-xen-4.2.0) / 1.3 (qemu-xen-4.3.0): pxe-*.rom, e1000's
     // 67072 B -> 128 KiB, the others' 61440 B -> 64 KiB. In QEMU 1.0 ne2k_pci
     // and pcnet load their ROM through fw_cfg (rom_add_option), no ROM BAR.
     // std VGA: QEMU 1.0 has a fixed 8 MiB (hw/vga_int.h VGA_RAM_SIZE) and no
     // mmio BAR; QEMU 1.3 defaults vgamem_mb to 16 and added the mmio BAR.
-    const q10 = r.minor === 2;
+    const q10 = !carries(r, 'qemu-1.3');
     return {
       vgaBeforePlatform: true,
       stdvgaMiB: () => (q10 ? 8 : 16),
@@ -98,11 +98,11 @@ function qemuXenBuild(r: Release): QemuXenBuild {
   // (the Xen 4.13/4.14.3 boot logs show 256 KiB rtl8139 and e1000 ROMs).
   const efi = { e1000: 256n * KiB, rtl8139: 256n * KiB, ne2k_pci: 256n * KiB, pcnet: 256n * KiB };
   // Xen 4.4 passes `-device VGA` without vgamem_mb: QEMU's default 16 MiB.
-  if (r.minor === 4) return { vgaBeforePlatform: false, stdvgaMiB: () => 16, stdvgaMmio: true, nicRom: efi };
+  if (!carries(r, 'libxl-stdvga-vgamem')) return { vgaBeforePlatform: false, stdvgaMiB: () => 16, stdvgaMmio: true, nicRom: efi };
   // Xen 4.5 on passes vgamem_mb=videoram (X 354d1edefc). QEMU 2.0/2.2
   // (qemu-xen-4.5.0/4.6.0 hw/display/vga.c) round it up to a power of two up
   // to 256 MiB; from qemu-xen-4.7 it is clamped to 1..512 MiB, then rounded.
-  const cap = r.minor <= 6 ? 256 : 512;
+  const cap = carries(r, 'qemu-vgamem-512') ? 512 : 256;
   return { vgaBeforePlatform: false, stdvgaMiB: (v) => pow2ceil(Math.min(Math.max(v, 1), cap)), stdvgaMmio: true, nicRom: efi };
 }
 
@@ -276,9 +276,10 @@ export function emulatedFunctions(
     const addSound = () => sound.cards.forEach(add);
     const vga = () => {
       if (vgaKind !== 'none') add(qemuXenVga(vgaKind, videoramMiB, build));
-      if (release.minor >= 4 && !usb && cfg.usbversion === 1) add(PIIX3_UHCI);
-      if (release.minor >= 4 && !usb && cfg.usbversion === 2) functions.push(...ich9Set());
-      if (release.minor >= 4 && !usb && cfg.usbversion === 3) add(NEC_XHCI);
+      const usbversion = carries(release, 'libxl-usbversion') && !usb ? cfg.usbversion : undefined;
+      if (usbversion === 1) add(PIIX3_UHCI);
+      if (usbversion === 2) functions.push(...ich9Set());
+      if (usbversion === 3) add(NEC_XHCI);
       if (sound.asDevice) addSound();
     };
     // -soundhw cards come with the machine, after its own devices
@@ -289,7 +290,7 @@ export function emulatedFunctions(
       if (platform) functions.push(platformDevice(free()));
       addSound();
       if (scsi) add(LSI);
-    } else if (release.minor <= 10) {
+    } else if (!carries(release, 'libxl-scsi-device')) {
       // QEMU 1.6-2.11 create the `if=scsi` controller inside pc_init1, before
       // pc_xen_hvm_init adds the platform device (QX@qemu-xen-4.7.0-rc4
       // hw/i386/pc_piix.c l.307, l.470)
@@ -307,8 +308,8 @@ export function emulatedFunctions(
     const nicLayout = nics(cfg, dm, build.nicRom, add);
     // after the NICs libxl passes `-device ahci` (05d428addd, 4.6) and the
     // XenServer PV device (066e134fb3, 4.4), in that order
-    if (cfg.hdtype === 'ahci' && release.minor >= 6) add(ICH9_AHCI);
-    if (cfg.vendorDevice === 'xenserver' && release.minor >= 4) add(XENSERVER_PV_DEVICE);
+    if (cfg.hdtype === 'ahci' && carries(release, 'libxl-ahci')) add(ICH9_AHCI);
+    if (cfg.vendorDevice === 'xenserver' && carries(release, 'xl-vendor-device')) add(XENSERVER_PV_DEVICE);
     const usbctrl = usbctrlControllers(cfg, dm, release);
     for (const c of usbctrl.controllers) add({ ...c, label: `${c.label} (usbctrl)` });
     return { ...nicLayout, functions, nextSlot: slot, usbctrl, sound };

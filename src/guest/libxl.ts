@@ -3,7 +3,7 @@
 // source it comes from (xen.git, tools/libs/light or tools/libxl).
 
 import type { GuestConfig, DeviceModel } from './config.js';
-import type { Release } from './releases.js';
+import { carries, sinceSeries, type Release } from './releases.js';
 import { applyRdm, type HostRmrr, type RdmResult } from './rdm.js';
 import { biosRefusal } from './firmware.js';
 
@@ -33,23 +33,23 @@ const HVM_BELOW_4G_MMIO_LENGTH = FOUR_GIB - HVM_BELOW_4G_MMIO_START;
  * The VGA and videoram libxl settles on (libxl__domain_build_info_setdefault,
  * libxl_create.c; xl's parse of `vga` in xl_cmdimpl.c / xl_parse.c):
  * cirrus unless asked otherwise; videoram defaults and minimums per device
- * model. The `vga` key is read from 4.4 (stdvga, cirrus), "none" from 4.5,
- * "qxl" from 4.6; earlier xl knows only `stdvga`.
+ * model. The `vga` key is read from 4.3 (stdvga, cirrus; edb15bf83c), "none"
+ * from 4.5, "qxl" from 4.6; xl 4.2 knows only `stdvga`.
  */
 export function videoDefaults(cfg: GuestConfig, dm: DeviceModel, release: Release): { vga: PlatformParams['vga']; videoramMiB: number; refusal?: string; ignored?: string } {
   const asked = cfg.videoramMiB;
   let vga = cfg.vga ?? 'cirrus';
   let ignored: string | undefined;
-  if (cfg.vgaKey && release.minor < 4) {
-    // RELEASE-4.3.0 xl_cmdimpl.c reads only `stdvga`
+  if (cfg.vgaKey && !carries(release, 'xl-vga-key')) {
+    // RELEASE-4.2.0 xl_cmdimpl.c reads only `stdvga`
     vga = cfg.stdvga ? 'stdvga' : 'cirrus';
-    ignored = `vga = "${cfg.vga}" is not read by xl before 4.4 (use stdvga = 1); the guest gets ${vga}`;
-  } else if ((vga === 'none' && release.minor < 5) || (vga === 'qxl' && release.minor < 6)) {
-    return { vga, videoramMiB: 0, refusal: `vga = "${vga}" needs Xen ${vga === 'none' ? '4.5' : '4.6'} or later; xl ${release.text} exits with "Unknown vga"` };
+    ignored = `vga = "${cfg.vga}" is not read by xl before ${sinceSeries('xl-vga-key')} (use stdvga = 1); the guest gets ${vga}`;
+  } else if ((vga === 'none' && !carries(release, 'xl-vga-none')) || (vga === 'qxl' && !carries(release, 'xl-vga-qxl'))) {
+    return { vga, videoramMiB: 0, refusal: `vga = "${vga}" needs Xen ${sinceSeries(vga === 'none' ? 'xl-vga-none' : 'xl-vga-qxl')} or later; xl ${release.text} exits with "Unknown vga"` };
   }
   if (vga === 'none') return { vga, videoramMiB: asked ?? 0, ignored };
-  if (release.minor === 2) return { vga, videoramMiB: asked ?? 8, ignored }; // RELEASE-4.2.0: 8 MiB, no minimum
-  if (release.minor === 3) {
+  if (!carries(release, 'libxl-videoram-minimums')) return { vga, videoramMiB: asked ?? 8, ignored }; // RELEASE-4.2.0: 8 MiB, no minimum
+  if (!carries(release, 'libxl-videoram-per-device-model')) {
     // RELEASE-4.3.0: 16 MiB (at least 16) for qemu-xen's stdvga, else 8 (at least 8)
     const min = dm === 'qemu-xen' && vga === 'stdvga' ? 16 : 8;
     const v = asked ?? min;
@@ -77,7 +77,7 @@ export function videoDefaults(cfg: GuestConfig, dm: DeviceModel, release: Releas
   if (v < 8) return { vga, videoramMiB: v, refusal: `videoram = ${v} is below the 8 MiB libxl requires for cirrus on qemu-xen` };
   // from 4.5 libxl passes vgamem_mb=videoram and QEMU's cirrus accepts only
   // 4, 8 or 16 (qemu-xen-4.6.0 hw/display/cirrus_vga.c: "Invalid cirrus_vga ram size")
-  if (release.minor >= 5 && v !== 8 && v !== 16) return { vga, videoramMiB: v, refusal: `videoram = ${v} with cirrus: qemu-xen accepts only 8 or 16 MiB for its cirrus card and fails to start (use 8 or 16, or vga = "stdvga")` };
+  if (carries(release, 'libxl-cirrus-vgamem') && v !== 8 && v !== 16) return { vga, videoramMiB: v, refusal: `videoram = ${v} with cirrus: qemu-xen accepts only 8 or 16 MiB for its cirrus card and fails to start (use 8 or 16, or vga = "stdvga")` };
   return { vga, videoramMiB: v };
 }
 
@@ -88,9 +88,8 @@ function effectiveHole(cfg: GuestConfig, release: Release, toolstack: Toolstack,
     ignored.push(`mmio_hole is an xl/libxl option; ${toolstack === 'xend' ? 'xend' : 'this toolstack'} does not pass it to hvmloader`);
     return undefined;
   }
-  // 2d927fc41b (4.5) added mmio_hole to xl and libxl
-  if (release.minor < 5) {
-    ignored.push(`mmio_hole needs Xen 4.5 or later; xl ${release.text} ignores the key`);
+  if (!carries(release, 'mmio-hole')) {
+    ignored.push(`mmio_hole needs Xen ${sinceSeries('mmio-hole')} or later; xl ${release.text} ignores the key`);
     return undefined;
   }
   // xl_parse.c: 256 MiB to 3840 MiB, else xl exits with an error
@@ -149,9 +148,10 @@ export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Relea
   }
 
   let allowMemoryRelocate: boolean | undefined;
-  if (toolstack === 'libxl' && release.minor >= 3) {
-    const stubGetsKey = release.minor >= 19 || (release.minor === 17 && release.patch >= 4) || (release.minor === 18 && release.patch >= 1);
-    if (!cfg.stubdomain || stubGetsKey) allowMemoryRelocate = release.minor >= 21 ? false : dm === 'qemu-xen-traditional';
+  if (toolstack === 'libxl' && carries(release, 'relocate-devices-not-memory')) {
+    if (!cfg.stubdomain || carries(release, 'stubdom-allow-memory-relocate')) {
+      allowMemoryRelocate = carries(release, 'no-qemu-traditional') ? false : dm === 'qemu-xen-traditional';
+    }
   }
   // hvm_info_table.h (RELEASE-4.19.0): high_mem_pgend is a 32-bit page
   // number, so RAM above 4 GiB must end below 16 TiB

@@ -14,7 +14,7 @@ import { InputError } from '../errors.js';
 import { hostBdf } from './bdf.js';
 import { hex } from '../hex.js';
 import type { GuestConfig, PciSpec } from './config.js';
-import type { Release } from './releases.js';
+import { carries, sinceSeries, type Release } from './releases.js';
 
 /** One host RMRR: an inclusive range and the endpoints in its device scope. */
 export interface HostRmrr {
@@ -62,8 +62,6 @@ const TWO_MIB = 2n * MIB;
 const FOUR_GIB = 1n << 32n;
 const DEFAULT_BOUNDARY_MIB = 2048; // LIBXL_RDM_MEM_BOUNDARY_MEMKB_DEFAULT
 
-const atLeast = (r: Release, minor: number) => r.minor >= minor;
-
 /** The size of a host RMRR, whose end is inclusive. */
 export const rmrrSize = (r: HostRmrr) => r.end - r.start + 1n;
 
@@ -75,7 +73,7 @@ export const rmrrSize = (r: HostRmrr) => r.end - r.start + 1n;
 export function readRdmKey(text: string | undefined, release: Release): { strategy: 'host' | 'ignore'; policy: RdmPolicy; note?: string } {
   const none = { strategy: 'ignore' as const, policy: 'unset' as const };
   if (text === undefined) return none;
-  if (!atLeast(release, 6)) return { ...none, note: `rdm needs Xen 4.6 or later; xl ${release.text} ignores the key and reserves nothing` };
+  if (!carries(release, 'libxl-rdm')) return { ...none, note: `rdm needs Xen ${sinceSeries('libxl-rdm')} or later; xl ${release.text} ignores the key and reserves nothing` };
   const dropped = (why: string) => ({ ...none, note: `rdm = "${text}" is dropped by xl ${release.text}: ${why}` });
   // tokens are compared as they are: no spaces are skipped
   const pairs = text.split(',').map((p) => {
@@ -92,14 +90,14 @@ export function readRdmKey(text: string | undefined, release: Release): { strate
   const knownPolicy = (v: string) => v === 'strict' || v === 'relaxed';
   const noStrategy = { ...none, note: `rdm = "${text}": without strategy=host xl ${release.text} leaves the strategy uninitialised, so whether host-wide RMRRs are reserved is left to chance` };
 
-  if (!atLeast(release, 14)) {
+  if (!carries(release, 'xl-rdm-any-order')) {
     // 4.6-4.13: exactly "strategy=host,policy=strict|relaxed", in that order
     if (pairs.length === 2 && pairs[0].key === 'strategy' && pairs[1].key === 'policy' && knownPolicy(pairs[1].value!)) {
       return { strategy: 'host', policy: pairs[1].value as RdmPolicy };
     }
     return dropped('it takes only "strategy=host,policy=strict" or "strategy=host,policy=relaxed"');
   }
-  if (!atLeast(release, 15)) {
+  if (!carries(release, 'xl-rdm-policy-dropped')) {
     // df04e202c9 (4.14): either key, in any order; one left out is uninitialised
     if (policies.some((v) => !knownPolicy(v))) return dropped('the policy is strict or relaxed');
     if (!strategy) return noStrategy;
@@ -125,11 +123,12 @@ function devicePolicy(spec: PciSpec, globalPolicy: RdmPolicy, release: Release):
   const own = spec.options.rdm_policy;
   let policy: RdmPolicy = own === 'strict' || own === 'relaxed' ? own : 'unset';
   // xl copies the global policy into each pci device; it read `rdm` before
-  // `pci` in 4.6-4.12 and again from e45ad0b1b0 (4.17), after it in 4.13-4.16
-  if (own === undefined && (release.minor <= 12 || release.minor >= 17)) policy = globalPolicy;
+  // `pci` in 4.6-4.12 and again from e45ad0b1b0 (4.17), after it in 4.13-4.16 (babde47a3f)
+  const rdmReadFirst = !carries(release, 'xl-pci-before-rdm') || carries(release, 'xl-rdm-before-pci-again');
+  if (own === undefined && rdmReadFirst) policy = globalPolicy;
   // 4.14 on: construct_rdm defaults an unset device policy to strict
-  // (libxl__device_pci_setdefault); before, it stays unset
-  if (policy === 'unset' && atLeast(release, 14)) policy = 'strict';
+  // (libxl__device_pci_setdefault, 6fdb8eef87); before, it stays unset
+  if (policy === 'unset' && carries(release, 'libxl-rdm-strict-default')) policy = 'strict';
   return policy;
 }
 
@@ -145,7 +144,7 @@ export function applyRdm(cfg: GuestConfig, release: Release, lowMemEnd: bigint, 
   const key = readRdmKey(cfg.rdm, release);
   const notes = key.note ? [key.note] : [];
   const none: RdmResult = { lowMemEnd, highMemEnd, exposed: [], hidden: [], conflicts: [], loweredBy: 0n, shared: [], notes };
-  if (!atLeast(release, 6)) return none;
+  if (!carries(release, 'libxl-rdm')) return none;
   if (key.strategy === 'ignore' && cfg.pci.length === 0) return none;
 
   // host-wide entries take the policy xl read, or the garbage it left: libxl's
@@ -157,7 +156,7 @@ export function applyRdm(cfg: GuestConfig, release: Release, lowMemEnd: bigint, 
   for (const spec of cfg.pci) {
     let owned = rmrrs.filter((r) => r.devices.includes(spec.bdf));
     // before 4.14 libxl took only the first RMRR Xen returned for each device
-    if (!atLeast(release, 14)) owned = owned.slice(0, 1);
+    if (!carries(release, 'libxl-rdm-every-region')) owned = owned.slice(0, 1);
     // xl copies the policy it parsed (unset when `rdm` is absent or dropped), not libxl's default
     const policy = devicePolicy(spec, key.policy, release);
     for (const r of owned) {
@@ -180,7 +179,7 @@ export function applyRdm(cfg: GuestConfig, release: Release, lowMemEnd: bigint, 
     if (!overlaps(0n, lowMemEnd, e.start, e.size) || e.start <= boundary) continue;
     let start = e.start;
     // 4.14 on: HAP guests end low RAM on a 2 MiB boundary for superpages
-    if (atLeast(release, 14) && cfg.hap && start > TWO_MIB) start &= ~(TWO_MIB - 1n);
+    if (carries(release, 'libxl-rdm-hap-2mib') && cfg.hap && start > TWO_MIB) start &= ~(TWO_MIB - 1n);
     if (high === 0n) high = FOUR_GIB;
     high += lowMemEnd - start;
     lowMemEnd = start;

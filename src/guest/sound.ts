@@ -12,7 +12,7 @@
 
 import type { DeviceModel } from './config.js';
 import type { DeviceTemplate } from './emulated.js';
-import type { Release } from './releases.js';
+import { carries, type Release } from './releases.js';
 
 
 const AC97: DeviceTemplate = {
@@ -42,7 +42,7 @@ export interface SoundLayout {
 }
 
 export function soundCards(soundhw: string | undefined, dm: DeviceModel, release: Release): SoundLayout {
-  const asDevice = dm === 'qemu-xen' && release.minor >= 17;
+  const asDevice = dm === 'qemu-xen' && carries(release, 'libxl-soundhw-device');
   const out: SoundLayout = { cards: [], asDevice };
   if (soundhw === undefined || soundhw.trim() === '') return out;
   const names = soundhw.split(',').map((n) => n.trim());

@@ -8,7 +8,7 @@
 
 import type { DeviceModel, GuestConfig } from './config.js';
 import type { DeviceTemplate, VirtualFunction } from './emulated.js';
-import type { Release } from './releases.js';
+import { carries, sinceSeries, type Release } from './releases.js';
 
 
 const uhci = (deviceId: number, pin: number, label: string): DeviceTemplate => ({
@@ -66,8 +66,8 @@ export interface UsbctrlLayout {
 export function usbctrlControllers(cfg: GuestConfig, dm: DeviceModel, release: Release): UsbctrlLayout {
   const out: UsbctrlLayout = { controllers: [], refusals: [], notes: [] };
   if (cfg.usbctrl.length === 0) return out;
-  if (release.minor < 7) {
-    out.notes.push(`usbctrl needs Xen 4.7 or later; xl ${release.text} ignores the key`);
+  if (!carries(release, 'xl-usbctrl')) {
+    out.notes.push(`usbctrl needs Xen ${sinceSeries('xl-usbctrl')} or later; xl ${release.text} ignores the key`);
     return out;
   }
   cfg.usbctrl.forEach((u, i) => {
@@ -77,8 +77,8 @@ export function usbctrlControllers(cfg: GuestConfig, dm: DeviceModel, release: R
       out.notes.push(`${name} type=${type}: a PV USB controller, no PCI function`);
       return;
     }
-    if (release.minor === 7) {
-      out.refusals.push({ message: `${name}: libxl 4.7 supports only type=pv or qusb controllers; ${type === 'auto' ? 'type auto means devicemodel for an HVM guest, which ' : ''}it fails with "Unsupported USB controller type"`, fix: 'write type=pv (the guest needs a PV USB driver), or use Xen 4.8 or later' });
+    if (!carries(release, 'libxl-usbctrl-devicemodel')) {
+      out.refusals.push({ message: `${name}: libxl 4.7 supports only type=pv or qusb controllers; ${type === 'auto' ? 'type auto means devicemodel for an HVM guest, which ' : ''}it fails with "Unsupported USB controller type"`, fix: `write type=pv (the guest needs a PV USB driver), or use Xen ${sinceSeries('libxl-usbctrl-devicemodel')} or later` });
       return;
     }
     if (dm === 'qemu-xen-traditional') {

@@ -92,9 +92,11 @@ describe('qemu-xen-traditional std VGA', () => {
 describe('vga and videoram as each libxl reads them', () => {
   const params = (extra: string, xen: string, dm: 'qemu-xen' | 'qemu-xen-traditional' = 'qemu-xen') => platformParams(guest(extra), dm, parseRelease(xen), 'libxl');
 
-  it('xl before 4.4 reads only stdvga, so vga = "stdvga" is ignored there', () => {
-    expect(params("vga = 'stdvga'", '4.3')).toMatchObject({ vga: 'cirrus', videoramMiB: 8 });
-    expect(params("vga = 'stdvga'", '4.3').ignored[0]).toMatch(/not read by xl before 4.4/);
+  it('xl 4.2 reads only stdvga, so vga = "stdvga" is ignored there; xl 4.3 reads vga (edb15bf83c)', () => {
+    expect(params("vga = 'stdvga'", '4.2.5')).toMatchObject({ vga: 'cirrus', videoramMiB: 8 });
+    expect(params("vga = 'stdvga'", '4.2.5').ignored[0]).toMatch(/not read by xl before 4.3/);
+    expect(params("vga = 'stdvga'", '4.3.0')).toMatchObject({ vga: 'stdvga', videoramMiB: 16, ignored: [] });
+    expect(params("vga = 'none'", '4.3.0').refusals[0]).toMatch(/needs Xen 4.5 or later; xl 4.3.0 exits with "Unknown vga"/);
     expect(params('stdvga = 1', '4.3')).toMatchObject({ vga: 'stdvga', videoramMiB: 16 });
     expect(params('stdvga = 1', '4.2')).toMatchObject({ vga: 'stdvga', videoramMiB: 8 });
   });
