@@ -9,6 +9,8 @@ import { hex } from './hex.js';
 import { LIMITS, clipLine, quote, stripBom } from './limits.js';
 import type { BarType, BusInput } from './contract.js';
 import { DEFAULT_VERSION, VERSIONS, VERSION_NAMES, type HvmloaderProfile, type VersionName } from './versions.js';
+import { InputError } from './errors.js';
+import { hvmloaderOf, parseRelease } from './guest/releases.js';
 
 export interface Bar {
   index: number; // 0..5; 6 is the expansion ROM
@@ -85,6 +87,7 @@ const busSchema = z.strictObject({
   ...NOTES,
   $schema: z.string().optional(),
   hvmloader: z.string({ error: `expected one of ${VERSION_NAMES.join(', ')}` }).optional(),
+  xen: z.string({ error: 'expected a Xen release such as "4.17.4"' }).optional(),
   lowMemEnd: numberLike,
   highMemEnd: numberLike.optional(),
   allowMemoryRelocate: z.boolean({ error: 'expected true or false (leave it out when the key is not written)' }).optional(),
@@ -331,10 +334,16 @@ export function parseBus(input: unknown, source?: string): Bus {
   const raw = shape.data;
   const c = new Checker();
 
-  const version = (raw.hvmloader ?? DEFAULT_VERSION) as VersionName;
+  let version = (raw.hvmloader ?? DEFAULT_VERSION) as VersionName;
   if (!(VERSION_NAMES as readonly string[]).includes(version)) {
     c.fail('hvmloader', `unknown version ${JSON.stringify(raw.hvmloader)}; use one of ${VERSION_NAMES.join(', ')}`);
   }
+  // `xen` names a release: its own hvmloader build, applied before any check that depends on the build
+  const profile = raw.xen === undefined ? undefined : releaseProfile(c, raw.xen);
+  if (raw.xen !== undefined && raw.hvmloader !== undefined) {
+    c.fail('xen', 'give either "hvmloader" (a version) or "xen" (a release), not both');
+  }
+  if (profile) version = profile.hvmloader;
 
   const lowMemEnd = c.u64('', 'lowMemEnd', raw.lowMemEnd);
   if (lowMemEnd !== undefined && (lowMemEnd % PAGE !== 0n || lowMemEnd < 0x100000n || lowMemEnd > FOUR_GIB)) {
@@ -396,6 +405,7 @@ export function parseBus(input: unknown, source?: string): Bus {
     reserved,
     devices,
   };
+  if (profile) bus.profile = profile;
   if (raw.description !== undefined) bus.description = raw.description;
   if (raw.allowMemoryRelocate !== undefined) bus.allowMemoryRelocate = raw.allowMemoryRelocate;
   if (mmioHoleSize !== undefined) bus.mmioHoleSize = mmioHoleSize;
@@ -446,6 +456,16 @@ function seal(bus: Bus): Bus {
   for (const r of bus.reserved) Object.freeze(r);
   Object.freeze(bus.reserved);
   return Object.freeze(bus);
+}
+
+function releaseProfile(c: Checker, text: string): HvmloaderProfile | undefined {
+  try {
+    return hvmloaderOf(parseRelease(text, 'xen'));
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    e.issues.forEach((i) => c.fail(i.path, i.message));
+    return undefined;
+  }
 }
 
 /** The build a bus is placed as: its own profile, or its version's. */
@@ -537,7 +557,7 @@ export function parseBusJson(text: string, source?: string): Bus {
 /** The bus back in contract form (hex strings), e.g. to write a scenario file. */
 export function busToInput(bus: Bus): BusInput {
   const out: BusInput = {
-    hvmloader: bus.hvmloader,
+    ...(bus.profile?.release ? { xen: bus.profile.release } : { hvmloader: bus.hvmloader }),
     lowMemEnd: hex(bus.lowMemEnd),
     highMemEnd: hex(bus.highMemEnd),
     physAddrBits: bus.physAddrBits,

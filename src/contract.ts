@@ -35,6 +35,8 @@ export interface ReservedInput {
 /** The bus description hvmloader sees, as the contract writes it. */
 export interface BusInput {
   hvmloader?: VersionName;
+  /** A Xen release ("4.17.4") instead of hvmloader: placed as that release's own hvmloader build. */
+  xen?: string;
   lowMemEnd: Hex | number;
   highMemEnd?: Hex | number;
   allowMemoryRelocate?: boolean;
@@ -59,6 +61,8 @@ export interface PlacedBar {
 /** What hvmloader decided, as the contract writes it. */
 export interface PlacementResult {
   hvmloader: VersionName;
+  /** The Xen release placed, when the bus named one; hvmloader is then the nearest modelled version at or before it. */
+  xen?: string;
   lowHole: { start: Hex; end: Hex };
   highWindow: { start: Hex; end: Hex } | null;
   ram: { lowMemEnd: Hex; highMemEnd: Hex; relocated: Hex };

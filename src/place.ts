@@ -19,7 +19,7 @@ export interface PlaceOptions {
 export function place(bus: BusInput | Bus, options: PlaceOptions = {}): PlacementResult {
   const checked = parseBus(bus);
   const out = runBatch(encodeBuses([checked]).chunks[0], options.log ?? true);
-  return decodeResult(checked.hvmloader, behavioursOf(checked), out, out[0], options);
+  return decodeResult(checked.hvmloader, behavioursOf(checked), out, out[0], { ...options, xen: checked.profile?.release });
 }
 
 /** The numbers most sweeps need, read straight from the engine's output. */
@@ -40,6 +40,7 @@ export class Placements implements Iterable<PlacementResult> {
   readonly #firsts: number[];
   readonly #versions: EncodedBuses['versions'];
   readonly #behaviours: EncodedBuses['behaviours'];
+  readonly #releases: EncodedBuses['releases'];
   readonly #log: boolean;
 
   constructor(batch: EncodedBuses, outs: Uint32Array[], log: boolean) {
@@ -48,6 +49,7 @@ export class Placements implements Iterable<PlacementResult> {
     this.#firsts = batch.chunks.map((c) => c.first);
     this.#versions = batch.versions;
     this.#behaviours = batch.behaviours;
+    this.#releases = batch.releases ?? [];
     this.#log = log;
   }
 
@@ -69,7 +71,7 @@ export class Placements implements Iterable<PlacementResult> {
   /** The full contract result of bus i (log lines only if placeMany asked for them). */
   result(i: number): PlacementResult {
     const [out, at] = this.#record(i);
-    return decodeResult(this.#versions[i], this.#behaviours[i], out, at, { log: this.#log });
+    return decodeResult(this.#versions[i], this.#behaviours[i], out, at, { log: this.#log, xen: this.#releases[i] });
   }
 
   summary(i: number): PlacementSummary {

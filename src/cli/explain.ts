@@ -3,7 +3,7 @@
 import { advise, adviceReport } from '../advisor/advise.js';
 import { parseBus, parseBusJson, withVersion, type Bus } from '../bus.js';
 import { FIRMWARE_CODES } from '../guest/firmware.js';
-import { hvmloaderOf, parseRelease } from '../guest/releases.js';
+import { parseReleaseList } from './targets.js';
 import { parseVersionSet, readInput, type Io } from './io.js';
 import { makePlan, type PlanFlags } from './plan.js';
 import { InputError } from '../errors.js';
@@ -33,8 +33,9 @@ function runExplainGuest(file: string, text: string, flags: ExplainFlags, io: Io
   const cases = plan.cases.map((c) => {
     const name = `${plan.guest}: Xen ${c.xen}, ${c.deviceModel}`;
     if (!c.bus || !c.result) return { name, xen: c.xen, deviceModel: c.deviceModel, outcome: c.outcome, reasons: c.reasons, findings: c.findings };
-    const profile = hvmloaderOf(parseRelease(c.xen));
-    const bus = withVersion(parseBus({ ...c.bus, hvmloader: profile.hvmloader }), profile);
+    // the case's bus under its release's own build (checked against that build's reserved area)
+    const { hvmloader: _version, ...input } = c.bus;
+    const bus = parseBus({ ...input, xen: c.xen });
     const advice = advise(bus, { verdict: { outcome: c.outcome, reasons: c.reasons, devices: c.devices, findings: c.findings } });
     // what the guest's firmware does with this placement (src/guest/firmware.ts)
     const firmware = { ...c.firmware, findings: c.findings.filter((f) => FIRMWARE_CODES.includes(f.code)) };
@@ -62,7 +63,13 @@ export function runExplain(file: string, flags: ExplainFlags, io: Io): CaseOutco
   const text = readInput(file, io);
   if (!isBusText(text, file)) return runExplainGuest(file, text, flags, io);
   let bus: Bus = parseBusJson(text, source);
+  if (flags.hvmloader && flags.xen) throw new InputError([{ path: '--xen', message: 'give either --hvmloader or --xen, not both' }]);
   if (flags.hvmloader) bus = withVersion(bus, parseVersionSet(flags.hvmloader)[0], source);
+  if (flags.xen) {
+    const targets = parseReleaseList(flags.xen);
+    if (targets.length > 1) throw new InputError([{ path: '--xen', message: 'explain takes one release for a bus; run it once per release' }]);
+    bus = withVersion(bus, targets[0].profile, source);
+  }
   const advice = advise(bus, { deviceModel: busDeviceModel(flags.deviceModel) });
   if (flags.json) {
     const { result, ...rest } = advice;

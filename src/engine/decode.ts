@@ -19,6 +19,8 @@ const PLACEMENT_NAME: readonly Placement[] = ['low', 'high', 'io', 'unplaced'];
 export interface DecodeOptions {
   /** Format the log lines (default true). */
   log?: boolean;
+  /** The Xen release the bus named, reported beside the version. */
+  xen?: string;
 }
 
 /** The contract result of the record at word `at` of the engine output, placed with `behaviours`. */
@@ -45,6 +47,7 @@ export function decodeResult(version: VersionName, behaviours: number, words: Ui
   const hiStartHi = words[at + L.RES_HI_START + 1];
   return {
     hvmloader: version,
+    ...(options.xen ? { xen: options.xen } : {}),
     lowHole: { start: hex(words[at + L.RES_MEM_START]), end: hex(words[at + L.RES_MEM_END]) },
     highWindow:
       hiStartLo === 0 && hiStartHi === 0

@@ -115,6 +115,8 @@ export interface EncodedBuses {
   readonly count: number;
   readonly versions: readonly Bus['hvmloader'][];
   readonly behaviours: readonly number[];
+  /** The Xen release each bus named (its `xen`), if any. */
+  readonly releases: readonly (string | undefined)[];
   readonly chunks: readonly EncodedChunk[];
 }
 
@@ -152,7 +154,7 @@ export function encodeBuses(buses: readonly Bus[], chunkBytes: number = LIMITS.e
     chunks.push({ words, count: end - first, first, resultWords });
     first = end;
   }
-  const batch: EncodedBuses = Object.freeze({ count: buses.length, versions: Object.freeze(buses.map((b) => b.hvmloader)), behaviours: Object.freeze(buses.map(behavioursOf)), chunks: Object.freeze(chunks) });
+  const batch: EncodedBuses = Object.freeze({ count: buses.length, versions: Object.freeze(buses.map((b) => b.hvmloader)), behaviours: Object.freeze(buses.map(behavioursOf)), releases: Object.freeze(buses.map((b) => b.profile?.release)), chunks: Object.freeze(chunks) });
   made.add(batch);
   return batch;
 }

@@ -5,7 +5,7 @@
 // Each case is built in named steps: availability -> layout -> bus -> place
 // -> judge -> fixes.
 
-import { DEFAULT_PHYS_ADDR_BITS, parseBus, withVersion, type Bus } from '../bus.js';
+import { DEFAULT_PHYS_ADDR_BITS, parseBus, type Bus } from '../bus.js';
 import type { BusInput, PlacedBar, PlacementResult } from '../contract.js';
 import { InputError, type InputIssue } from '../errors.js';
 import { hex } from '../hex.js';
@@ -320,7 +320,8 @@ function judgedCase(c: CaseInput): PlanCase {
   const input = toBusInput(layout.params, layout.functions, c.physAddrBits);
   let bus: Bus;
   try {
-    bus = withVersion(parseBus({ ...input, hvmloader: profile.hvmloader }), profile);
+    // named by release, so hvmloader's stop checks use the release's own build (its reserved area)
+    bus = parseBus({ ...input, xen: c.release.text });
   } catch (e) {
     if (e instanceof InputError) return { ...base, memory, ...verdictOf([], [...findings, finding('hvmloader-stops', e.message)]) };
     throw e;

@@ -247,9 +247,10 @@ export function parseTarget(text: string, where: string): Target {
     const release = parseRelease(t, where);
     return { label: release.text, release, profile: hvmloaderOf(release), xen: release.text };
   } catch (e) {
-    if (e instanceof InputError && !/^\d+\.\d+(\.\d+)?$/.test(t)) {
-      throw new InputError([{ path: where, message: `${JSON.stringify(t)} is neither a version (${Object.keys(VERSIONS).join(', ')}) nor a Xen release (${FIRST} to ${LATEST})` }]);
-    }
-    throw e;
+    if (!(e instanceof InputError)) throw e;
+    // 4.17.9 reads as a release; 5.0 or "latest" could have meant a version too
+    if (/^\d+\.\d+\.\d+$/.test(t)) throw e;
+    const why = /^\d+\.\d+$/.test(t) ? `; ${e.issues[0].message}` : '';
+    throw new InputError([{ path: where, message: `unknown version ${JSON.stringify(t)}: neither a version (${Object.keys(VERSIONS).join(', ')}) nor a Xen release (${FIRST} to ${LATEST})${why}` }]);
   }
 }

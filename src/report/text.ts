@@ -90,8 +90,13 @@ export function barTable(result: PlacementResult, bus?: Bus): string {
   return columns(rows);
 }
 
+/** What a result was placed as: "hvmloader 4.6", or "Xen 4.14.1" with the version its build is nearest. */
+export function placedAs(result: PlacementResult): string {
+  return result.xen ? `Xen ${result.xen} (its own hvmloader build; nearest modelled version ${result.hvmloader})` : `hvmloader ${result.hvmloader}`;
+}
+
 export function resultReport(result: PlacementResult, bus?: Bus, options: { log?: boolean } = {}): string {
-  const parts = [`hvmloader ${result.hvmloader}`, ...summaryLines(result).map((l) => '  ' + l), '', barTable(result, bus)];
+  const parts = [placedAs(result), ...summaryLines(result).map((l) => '  ' + l), '', barTable(result, bus)];
   if (options.log) parts.push('', 'pci_setup log:', ...result.log.map((l) => '  ' + l));
   return parts.join('\n') + '\n';
 }
@@ -106,8 +111,10 @@ function where(b: PlacedBar | undefined): string {
 
 /** How the same bus fares under several versions: what differs, side by side. */
 export function comparisonReport(results: PlacementResult[], bus?: Bus): string {
-  const versions = results.map((r) => r.hvmloader);
-  const out: string[] = [`hvmloader ${versions.join(' vs ')}`];
+  const versions = results.map((r) => r.xen ?? r.hvmloader);
+  const anyRelease = results.some((r) => r.xen);
+  const title = anyRelease ? results.map((r) => (r.xen ? `Xen ${r.xen}` : `hvmloader ${r.hvmloader}`)).join(' vs ') : `hvmloader ${versions.join(' vs ')}`;
+  const out: string[] = [title];
   const facts: [string, (r: PlacementResult) => string][] = [
     ['low MMIO hole', (r) => `${r.lowHole.start}-${r.lowHole.end}`],
     ['RAM moved', (r) => (BigInt(r.ram.relocated) === 0n ? 'none' : humanSize(BigInt(r.ram.relocated)))],

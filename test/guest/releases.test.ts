@@ -99,6 +99,7 @@ describe('a target: a version name or a release', () => {
 
   it('refuses what is neither, naming the option', () => {
     expect(() => parseTarget('4.17.9', '--from')).toThrow(/--from: 4\.17\.9 is not a Xen release; 4\.17 ends at 4\.17\.7/);
-    expect(() => parseTarget('latest', '--to')).toThrow(/--to: "latest" is neither a version \(4\.2, 4\.3-rc.*\) nor a Xen release \(4\.2\.0 to 4\.22\.0\)/);
+    expect(() => parseTarget('latest', '--to')).toThrow(/--to: unknown version "latest": neither a version \(4\.2, 4\.3-rc.*\) nor a Xen release \(4\.2\.0 to 4\.22\.0\)/);
+    expect(() => parseTarget('4.99', '--to')).toThrow(/--to: unknown version "4\.99": .*4\.99\.0 is not a Xen release; the latest known is 4\.22\.0/);
   });
 });
