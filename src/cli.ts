@@ -119,8 +119,8 @@ function program(io: Io, status: { code: number }): Command {
   cmd
     .command('matrix')
     .description('risk matrix: every configuration of a space placed under two versions, with a verdict for each')
-    .requiredOption('--from <version>', `the version before (${VERSION_NAMES.join(', ')})`)
-    .requiredOption('--to <version>', 'the version after')
+    .requiredOption('--from <version>', `the version (${VERSION_NAMES.join(', ')}) or Xen release (4.17.3) before`)
+    .requiredOption('--to <version>', 'the version or Xen release after')
     .option('--space <file>', 'YAML or JSON narrowing or widening the dimensions')
     .option('--set <dim=values>', 'narrow or widen one dimension, e.g. ramMiB=2048,4096 (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--devices <set>', 'sweep a real device set instead of synthetic MMIO: bundled names from scenarios/devices or paths of your own lspci -vv files, joined by +, e.g. a100-80gb+x710-sriov (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])

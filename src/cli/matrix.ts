@@ -5,9 +5,10 @@ import { InputError } from '../errors.js';
 import { csv, html, json, markdown, summaryLines } from '../matrix/report.js';
 import { computeMatrix } from '../matrix/run.js';
 import { DEFAULT_SPACE, makeSpace, readSpaceFile } from '../matrix/space.js';
-import { parseVersionSet, readInput, writeOutput, type Io } from './io.js';
+import { readInput, writeOutput, type Io } from './io.js';
+import { parseTarget, type Target } from '../guest/releases.js';
 import { LIMITS, quote } from '../limits.js';
-import { VERSION_NAMES, type VersionName } from '../versions.js';
+import { VERSION_NAMES } from '../versions.js';
 import type { Space } from '../matrix/space.js';
 
 /** The dimensions of the space file that --set and --devices leave alone. */
@@ -26,13 +27,12 @@ export interface MatrixFlags {
   maxConfigs?: string;
 }
 
-/** One version, as --from and --to take. */
-function oneVersion(value: string, flag: string): VersionName {
-  const names = parseVersionSet(value);
-  if (names.length !== 1 || value.includes(',') || value === 'all') {
-    throw new InputError([{ path: flag, message: `${quote(value)}: give one version (${VERSION_NAMES.join(', ')}); the matrix compares exactly two` }]);
+/** One version name (4.3-rc) or Xen release (4.17.4), as --from and --to take. */
+function oneSide(value: string, flag: string): Target {
+  if (value.includes(',') || value.trim() === 'all') {
+    throw new InputError([{ path: flag, message: `${quote(value)}: give one version (${VERSION_NAMES.join(', ')}) or Xen release (4.17.4); the matrix compares exactly two` }]);
   }
-  return names[0];
+  return parseTarget(value, flag);
 }
 
 function maxConfigs(value: string | undefined): number {
@@ -45,8 +45,9 @@ function maxConfigs(value: string | undefined): number {
 }
 
 export function runMatrix(flags: MatrixFlags, io: Io): void {
-  const from = oneVersion(flags.from, '--from');
-  const to = oneVersion(flags.to, '--to');
+  // each side is a version name (4.3-rc) or a Xen release (4.17.4)
+  const from = oneSide(flags.from, '--from');
+  const to = oneSide(flags.to, '--to');
   const max = maxConfigs(flags.maxConfigs);
   let space = flags.space ? readSpaceFile(readInput(flags.space, io), flags.space) : DEFAULT_SPACE;
   // --set dim=v1,v2 narrows or widens one dimension; --devices sweeps real device sets.

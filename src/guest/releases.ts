@@ -132,6 +132,7 @@ export const CHANGES = {
     what: 'libxl writes allow-memory-relocate for a device model in a stub domain too',
     commit: '97883aa269', series: 19, backports: { '4.17.4': 'b974528073', '4.18.1': '489c2b9ba1' },
   },
+  'no-xend': { what: 'xend removed: only libxl (xl) starts guests', commit: '9e8672f1c3', series: 5 },
   'no-qemu-traditional': { what: 'qemu-xen-traditional removed; libxl writes allow-memory-relocate=0 for every guest', commit: '19ab8356ab', series: 21 },
   'pod-passthrough-refused': { what: 'libxl refuses passthrough to a guest with populate-on-demand (maxmem above memory)', commit: 'c63868ff01', series: 4 },
   'pod-passthrough-iommu-message': {
@@ -169,14 +170,21 @@ export const CHANGES = {
 
 export type ChangeName = keyof typeof CHANGES;
 
-const backportSeries = (change: ReleaseChange) =>
-  Object.keys(change.backports ?? {}).map((r) => r.split('.').map(Number) as [number, number, number]);
+// Each change's backports as [series, first patch], read once (the matrix asks millions of times).
+const BACKPORTS = new Map<string, [number, number][]>(
+  Object.entries(CHANGES as Record<string, ReleaseChange>).map(([name, c]) => [
+    name,
+    Object.keys(c.backports ?? {}).map((r) => {
+      const [, minor, patch] = r.split('.').map(Number);
+      return [minor, patch] as [number, number];
+    }),
+  ]),
+);
 
 /** Whether release `r` carries the change: from its series' .0 on, or from a backport within r's own series. */
 export function carries(r: Release, name: ChangeName): boolean {
-  const change: ReleaseChange = CHANGES[name];
-  if (r.minor >= change.series) return true;
-  return backportSeries(change).some(([, minor, patch]) => r.minor === minor && r.patch >= patch);
+  if (r.minor >= CHANGES[name].series) return true;
+  return BACKPORTS.get(name)!.some(([minor, patch]) => r.minor === minor && r.patch >= patch);
 }
 
 /** The first release of each series that carries the change, for messages ("4.17.4, 4.18.1, 4.19.0"). */

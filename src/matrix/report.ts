@@ -23,7 +23,7 @@ export function summaryLines(m: Matrix): string[] {
   const total = m.rows.length;
   const hvm = total - m.counts.pv;
   const placements = 2 * hvm;
-  const lines = [`${total} configurations, hvmloader ${m.from} -> ${m.to}, ${placements} placements in ${m.seconds.toFixed(m.seconds < 10 ? 2 : 1)} s (${Math.round(placements / m.seconds).toLocaleString('en-US')} placements/s)`];
+  const lines = [`${total} configurations, ${m.title}, ${placements} placements in ${m.seconds.toFixed(m.seconds < 10 ? 2 : 1)} s (${Math.round(placements / m.seconds).toLocaleString('en-US')} placements/s)`];
   for (const v of VERDICTS) {
     if (v === 'pv') continue;
     lines.push(`  ${v.padEnd(21)} ${String(m.counts[v]).padStart(7)}  (${hvm ? ((100 * m.counts[v]) / hvm).toFixed(1) : '0.0'}% of HVM)`);
@@ -49,7 +49,7 @@ function groups(m: Matrix): [string, Record<Verdict, number>][] {
 }
 
 export function markdown(m: Matrix): string {
-  const out = [`# Risk matrix: hvmloader ${m.from} -> ${m.to}`, '', '```', ...summaryLines(m), '```', '', `| configuration | ${VERDICTS.join(' | ')} |`, `|---|${VERDICTS.map(() => '---:').join('|')}|`];
+  const out = [`# Risk matrix: ${m.title}`, '', '```', ...summaryLines(m), '```', '', `| configuration | ${VERDICTS.join(' | ')} |`, `|---|${VERDICTS.map(() => '---:').join('|')}|`];
   for (const [name, c] of groups(m)) out.push(`| ${name} | ${VERDICTS.map((v) => c[v]).join(' | ')} |`);
   return out.join('\n') + '\n';
 }
@@ -143,7 +143,7 @@ export function html(m: Matrix): string {
   const legend = VERDICTS.map((v) => `<span class="key"><i style="background:${COLORS[v]}"></i>${v} <b data-count="${v}">${m.counts[v]}</b></span>`).join('');
   const summary = summaryLines(m).map((l) => escapeXml(l)).join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Risk matrix: hvmloader ${m.from} to ${m.to}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Risk matrix: ${escapeXml(m.title.replace(' -> ', ' to '))}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:24px;color:#222}
 pre{background:#f6f6f6;padding:12px;font-size:12px;overflow:auto}
@@ -154,7 +154,7 @@ figcaption{font-weight:600;margin-bottom:4px}
 #tip{position:fixed;pointer-events:none;background:#222;color:#fff;font-size:12px;padding:4px 8px;border-radius:4px;display:none}
 .cell:hover{stroke:#000;stroke-width:2}
 </style></head><body>
-<h1>Risk matrix: hvmloader ${m.from} &rarr; ${m.to}</h1>
+<h1>Risk matrix: ${escapeXml(m.title).replace(' -&gt; ', ' &rarr; ')}</h1>
 <pre id="summary">${summary}</pre>
 <p id="legend">${legend}</p>
 <p>Each panel: guest RAM (MiB, across) by passed-through MMIO (MiB, up), for one device model and toolstack; a cell shows the worst verdict among its configurations (32/64-bit split, stub domain, mmio_hole). Hover a cell for the counts; click it (or press Enter on it) for its configurations, worst first, each with the <code>plan</code> command that reproduces it.</p>

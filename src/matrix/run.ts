@@ -18,7 +18,7 @@ import { emulatedFunctions } from '../guest/emulated.js';
 import { biosRefusal, firmwareFindings, guestFirmware } from '../guest/firmware.js';
 import type { PlacementResult } from '../contract.js';
 import { platformParams } from '../guest/libxl.js';
-import type { Release } from '../guest/releases.js';
+import { carries, parseTarget, sinceSeries, type Target } from '../guest/releases.js';
 import type { VersionName } from '../versions.js';
 import { spaceSize, type Space } from './space.js';
 
@@ -52,8 +52,11 @@ export interface Row extends Config {
 }
 
 export interface Matrix {
-  from: VersionName;
-  to: VersionName;
+  /** Each side as named: a version (4.3-rc) or a Xen release (4.17.4). */
+  from: string;
+  to: string;
+  /** The pair for headings: "hvmloader 4.3-rc -> 4.3", "Xen 4.17.3 -> Xen 4.17.4". */
+  title: string;
   rows: Row[];
   counts: Record<Verdict, number>;
   /** Configurations of the space left out because a version cannot run them, by reason. */
@@ -61,17 +64,12 @@ export interface Matrix {
   seconds: number;
 }
 
-// The toolstack side of each modelled version: which libxl it shipped with.
-// 4.3-rc predates c74c1f906a, so its libxl wrote no allow-memory-relocate.
-const LIBXL_OF: Record<VersionName, Release> = {
-  '4.2': { major: 4, minor: 2, patch: 0, text: '4.2.0' },
-  '4.3-rc': { major: 4, minor: 2, patch: 0, text: '4.3.0-rc5' },
-  '4.3': { major: 4, minor: 3, patch: 0, text: '4.3.0' },
-  '4.5': { major: 4, minor: 5, patch: 0, text: '4.5.0' },
-  '4.6': { major: 4, minor: 6, patch: 0, text: '4.6.0' },
-  '4.19': { major: 4, minor: 19, patch: 0, text: '4.19.0' },
-  '4.21': { major: 4, minor: 21, patch: 0, text: '4.21.0' },
-};
+// Each side is a target (src/guest/releases.ts): a version name brings its .0
+// release's libxl and device model (4.3-rc: the 4.3 tree before c74c1f906a,
+// whose libxl wrote no allow-memory-relocate); a release brings its own
+// libxl keys and layout, QEMU devices and hvmloader build, backports included.
+type SideName = VersionName | Target | string;
+const asTarget = (side: SideName, where: string): Target => (typeof side === 'string' ? parseTarget(side, where) : side);
 
 const MiB = 1n << 20n;
 
@@ -125,23 +123,24 @@ function guestConfig(c: Config): GuestConfig {
   };
 }
 
-/** Why a version cannot run this configuration at all, if it cannot. */
-export function unavailable(c: Config, version: VersionName): string | undefined {
+/** Why a version or release cannot run this configuration at all, if it cannot. */
+export function unavailable(c: Config, side: SideName): string | undefined {
   if (c.guestType === 'pv') return undefined;
-  const release = LIBXL_OF[version];
+  const release = asTarget(side, 'version').release;
   if (c.toolstack === 'xend' && c.deviceModel === 'qemu-xen') return 'xend drives only qemu-xen-traditional';
-  if (c.toolstack === 'xend' && release.minor >= 5) return 'xend is gone from Xen 4.5'; // 9a6e8bea62 (4.5) removed xend
-  if (c.deviceModel === 'qemu-xen-traditional' && release.minor >= 21) return 'qemu-xen-traditional is gone from Xen 4.21'; // 19ab8356ab
+  if (c.toolstack === 'xend' && carries(release, 'no-xend')) return `xend is gone from Xen ${sinceSeries('no-xend')}`;
+  if (c.deviceModel === 'qemu-xen-traditional' && carries(release, 'no-qemu-traditional')) return `qemu-xen-traditional is gone from Xen ${sinceSeries('no-qemu-traditional')}`;
   if (c.bios !== 'default' && biosRefusal(c.bios, c.deviceModel, c.toolstack)) return `libxl refuses bios = "${c.bios}" with ${c.deviceModel}`;
   return undefined;
 }
 
-/** The bus of one configuration under one version, with the functions the verdict reports on. */
-export function configBus(c: Config, version: VersionName): { bus: Bus; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] } | 'pv' | { unavailable: string } {
+/** The bus of one configuration under one version or release, with the functions the verdict reports on. */
+export function configBus(c: Config, side: SideName): { bus: Bus; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] } | 'pv' | { unavailable: string } {
   if (c.guestType === 'pv') return 'pv';
-  const gone = unavailable(c, version);
+  const target = asTarget(side, 'version');
+  const gone = unavailable(c, target);
   if (gone) return { unavailable: gone };
-  const release = LIBXL_OF[version];
+  const release = target.release;
   const cfg = guestConfig(c);
   const params = platformParams(cfg, c.deviceModel, release, c.toolstack);
   const layout = emulatedFunctions(cfg, c.deviceModel, release, params.vga, params.videoramMiB);
@@ -176,7 +175,7 @@ export function configBus(c: Config, version: VersionName): { bus: Bus; function
     add(pieces(c.mmio64MiB, 16384), 'mem64', 3);
   }
   const bus: Bus = {
-    hvmloader: version,
+    hvmloader: target.profile.hvmloader,
     lowMemEnd: params.lowMemEnd,
     highMemEnd: params.highMemEnd,
     physAddrBits: DEFAULT_PHYS_ADDR_BITS,
@@ -185,6 +184,7 @@ export function configBus(c: Config, version: VersionName): { bus: Bus; function
   };
   if (params.allowMemoryRelocate !== undefined) bus.allowMemoryRelocate = params.allowMemoryRelocate;
   if (params.mmioHoleSize !== undefined) bus.mmioHoleSize = params.mmioHoleSize;
+  if (target.xen) bus.profile = target.profile;
   const functions: JudgedFunction[] = devices
     .filter((d) => d.bars.length > 0 || d.slot >= layout.nextSlot)
     .map((d) => ({ slot: d.slot, function: d.function, label: labels.get(`${d.slot}:${d.function}`) ?? 'passed-through MMIO', passthrough: d.slot >= layout.nextSlot, critical: isCritical(d) }));
@@ -274,11 +274,11 @@ function placeAll(list: Config[], built: (c: Config) => Built, onProgress?: (n: 
 }
 
 /**
- * Places every configuration under both versions and judges each pair.
+ * Places every configuration under both sides (versions or releases) and judges each pair.
  * A space of more than `maxConfigs` configurations is refused before any is
  * built (each costs memory for its row and two placements).
  */
-export function computeMatrix(space: Space, from: VersionName, to: VersionName, onProgress?: (done: number, total: number) => void, maxConfigs: number = LIMITS.matrixConfigs): Matrix {
+export function computeMatrix(space: Space, fromSide: SideName, toSide: SideName, onProgress?: (done: number, total: number) => void, maxConfigs: number = LIMITS.matrixConfigs): Matrix {
   const size = spaceSize(space);
   if (size > maxConfigs) {
     const dims = (Object.keys(space) as (keyof Space)[]).filter((k) => k !== 'mmio32MiB' && k !== 'mmio64MiB' && k !== 'deviceSets');
@@ -286,6 +286,8 @@ export function computeMatrix(space: Space, from: VersionName, to: VersionName, 
     throw new InputError([{ path: '--max-configs', message: `the space has ${size.toLocaleString('en-US')} configurations (${factors.join(' x ')}), more than the ${maxConfigs.toLocaleString('en-US')} allowed; narrow it with --set or --space, or raise --max-configs` }]);
   }
   const t0 = performance.now();
+  const from = asTarget(fromSide, '--from');
+  const to = asTarget(toSide, '--to');
   // configurations a version cannot run (xend after 4.4, traditional from 4.21) are left out, counted by reason
   const skipped: Record<string, number> = {};
   const list: Config[] = [];
@@ -303,7 +305,8 @@ export function computeMatrix(space: Space, from: VersionName, to: VersionName, 
     counts[v]++;
     return { ...c, from: a[i].outcome, to: b[i].outcome, fromWhy: a[i].why, toWhy: b[i].why, verdict: v };
   });
-  return { from, to, rows, counts, skipped, seconds: (performance.now() - t0) / 1000 };
+  const title = !from.xen && !to.xen ? `hvmloader ${from.label} -> ${to.label}` : [from, to].map((t) => (t.xen ? `Xen ${t.label}` : `hvmloader ${t.label}`)).join(' -> ');
+  return { from: from.label, to: to.label, title, rows, counts, skipped, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The smallest configuration showing each kind of regression (by RAM, then MMIO). */
