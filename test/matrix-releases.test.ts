@@ -95,3 +95,14 @@ describe('mmio-planner matrix with releases', () => {
     }
   });
 });
+
+describe('the README example', () => {
+  it('matrix --from 4.17.3 --to 4.17.4 over HVM guests under libxl gives the counts the README shows', () => {
+    const m = computeMatrix(makeSpace({ guestType: ['hvm'], toolstack: ['libxl'] }), '4.17.3', '4.17.4');
+    expect(m.rows).toHaveLength(24840);
+    expect(m.counts).toEqual({ regression: 0, 'still failing': 0, improvement: 1614, 'no worse': 1014, unaffected: 22212 });
+    const group = (stub: boolean, dm: string) => m.rows.filter((r) => r.stubdomain === stub && r.deviceModel === dm);
+    expect(group(true, 'qemu-xen').filter((r) => r.verdict === 'improvement')).toHaveLength(1614);
+    expect(group(false, 'qemu-xen').filter((r) => r.verdict === 'no worse')).toHaveLength(132);
+  });
+});
