@@ -29,6 +29,12 @@ describe('a side named by release', () => {
     expect(built(stubQemuXen, '4.19').profile).toBeUndefined();
   });
 
+  it('has qemu-xen in a stub domain only from 4.14.0 (46587a30d4): libxl refuses it before', () => {
+    expect(configBus(stubQemuXen, parseTarget('4.13.5', 'test'))).toBe('unavailable');
+    expect(configBus(stubQemuXen, parseTarget('4.3', 'test'))).toBe('unavailable');
+    expect(typeof configBus(stubQemuXen, parseTarget('4.14.0', 'test'))).toBe('object');
+  });
+
   it('has no qemu-xen-traditional from 4.21.0 (19ab8356ab)', () => {
     const trad = { ...stubQemuXen, deviceModel: 'qemu-xen-traditional' as const, stubdomain: false };
     expect(typeof configBus(trad, parseTarget('4.20.4', 'test'))).toBe('object');

@@ -81,6 +81,11 @@ export function videoDefaults(cfg: GuestConfig, dm: DeviceModel, release: Releas
   return { vga, videoramMiB: v };
 }
 
+/** libxl_create.c up to RELEASE-4.13.0: a device model in a stub domain must be qemu-xen-traditional. */
+export function libxlRefusesStubdomain(dm: DeviceModel, stubdomain: boolean, release: Release): boolean {
+  return dm === 'qemu-xen' && stubdomain && !carries(release, 'qemu-xen-stubdomain');
+}
+
 /** The mmio_hole libxl honours, in bytes; undefined when there is none or it is ignored. */
 function effectiveHole(cfg: GuestConfig, release: Release, toolstack: Toolstack, ignored: string[]): bigint | undefined {
   if (cfg.mmioHoleMiB === undefined) return undefined;
@@ -119,6 +124,9 @@ export function platformParams(cfg: GuestConfig, dm: DeviceModel, release: Relea
 
   const biosRefused = biosRefusal(cfg.bios, dm, toolstack);
   if (biosRefused) refusals.push(biosRefused);
+  if (toolstack === 'libxl' && libxlRefusesStubdomain(dm, cfg.stubdomain, release)) {
+    refusals.push(`device_model_stubdomain_override with qemu-xen: libxl ${release.text} refuses it ("device model stubdomains require \"qemu-xen-traditional\""); qemu-xen runs in a stub domain from Xen ${sinceSeries('qemu-xen-stubdomain')}`);
+  }
   const hole = effectiveHole(cfg, release, toolstack, ignored);
   // libxl_dom.c at RELEASE-4.19.0 libxl__build_hvm: mem_size = (max_memkb -
   // video_memkb) << 10, unsigned: with no RAM left the domain build fails

@@ -133,6 +133,7 @@ export const CHANGES = {
     commit: '97883aa269', series: 19, backports: { '4.17.4': 'b974528073', '4.18.1': '489c2b9ba1' },
   },
   'no-xend': { what: 'xend removed: only libxl (xl) starts guests', commit: '9e8672f1c3', series: 5 },
+  'qemu-xen-stubdomain': { what: 'libxl runs qemu-xen in a stub domain; before, it refuses ("device model stubdomains require qemu-xen-traditional")', commit: '46587a30d4', series: 14 },
   'no-qemu-traditional': { what: 'qemu-xen-traditional removed; libxl writes allow-memory-relocate=0 for every guest', commit: '19ab8356ab', series: 21 },
   'pod-passthrough-refused': { what: 'libxl refuses passthrough to a guest with populate-on-demand (maxmem above memory)', commit: 'c63868ff01', series: 4 },
   'pod-passthrough-iommu-message': {

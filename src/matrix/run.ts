@@ -17,7 +17,7 @@ import type { GuestConfig } from '../guest/config.js';
 import { emulatedFunctions } from '../guest/emulated.js';
 import { biosRefusal, firmwareFindings, guestFirmware } from '../guest/firmware.js';
 import type { PlacementResult } from '../contract.js';
-import { platformParams } from '../guest/libxl.js';
+import { libxlRefusesStubdomain, platformParams } from '../guest/libxl.js';
 import { carries, parseTarget, sinceSeries, type Target } from '../guest/releases.js';
 import type { VersionName } from '../versions.js';
 import { spaceSize, type Space } from './space.js';
@@ -130,6 +130,7 @@ export function unavailable(c: Config, side: SideName): string | undefined {
   if (c.toolstack === 'xend' && c.deviceModel === 'qemu-xen') return 'xend drives only qemu-xen-traditional';
   if (c.toolstack === 'xend' && carries(release, 'no-xend')) return `xend is gone from Xen ${sinceSeries('no-xend')}`;
   if (c.deviceModel === 'qemu-xen-traditional' && carries(release, 'no-qemu-traditional')) return `qemu-xen-traditional is gone from Xen ${sinceSeries('no-qemu-traditional')}`;
+  if (c.toolstack === 'libxl' && libxlRefusesStubdomain(c.deviceModel, c.stubdomain, release)) return `libxl runs qemu-xen in a stub domain only from Xen ${sinceSeries('qemu-xen-stubdomain')}`;
   if (c.bios !== 'default' && biosRefusal(c.bios, c.deviceModel, c.toolstack)) return `libxl refuses bios = "${c.bios}" with ${c.deviceModel}`;
   return undefined;
 }

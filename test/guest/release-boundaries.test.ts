@@ -35,6 +35,7 @@ const cases: [ChangeName, string, string, string, (c: PlanCase) => unknown][] = 
   ['libxl-scsi-device', '4.10.4', '4.11.0', "disk = ['/dev/vg/a,raw,sda,rw']", (c) => slots(c).slice(0, 2).join(', ')],
   ['libxl-soundhw-device', '4.16.7', '4.17.0', 'soundhw = "hda"', (c) => slots(c).indexOf('Intel HD audio') > slots(c).indexOf('Cirrus VGA')],
   ['no-qemu-traditional', '4.20.4', '4.21.0', '', (c) => c.available],
+  ['qemu-xen-stubdomain', '4.13.5', '4.14.0', 'device_model_stubdomain_override = 1', (c) => /stubdomains require/.test(messages(c))],
   ['pod-passthrough-iommu-message', '4.14.4', '4.14.5', "pci = ['0b:00.0']\nmaxmem = 4096", (c) => /IOMMU required/.test(messages(c))],
   ['pod-passthrough-iommu-message', '4.15.2', '4.15.3', "pci = ['0b:00.0']\nmaxmem = 4096", (c) => /IOMMU required/.test(messages(c))],
   ['pod-passthrough-iommu-message', '4.16.0', '4.16.1', "pci = ['0b:00.0']\nmaxmem = 4096", (c) => /IOMMU required/.test(messages(c))],
