@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BusError, InputError, busToInput, hvmloaderOf, parseBus, parseRelease, place, placeMany, withVersion, type BarInput, type BusInput, type DeviceInput, type PlacementResult } from '../src/index.js';
+import { BusError, InputError, busToInput, carries, planGuest, readXlGuest, hvmloaderOf, parseBus, parseRelease, place, placeMany, withVersion, type BarInput, type BusInput, type DeviceInput, type PlacementResult } from '../src/index.js';
 import { advise } from '../src/advisor/advise.js';
 import { runCli } from './helpers/cli.js';
 
@@ -214,7 +214,19 @@ describe('mmio-planner place with releases', () => {
 });
 
 describe('the API refuses unknown releases', () => {
-  it('parseRelease throws an InputError', () => {
+  it('parseRelease and planGuest throw an InputError naming where the series ends', () => {
     expect(() => parseRelease('4.17.9')).toThrow(InputError);
+    const cfg = readXlGuest('type = "hvm"\nmemory = 2048\n', 'guest.cfg');
+    expect(() => planGuest(cfg, new Map(), { xen: ['4.19', '4.17.9'] })).toThrow(/--xen: 4\.17\.9 is not a Xen release; 4\.17 ends at 4\.17\.7/);
+    expect(carries(parseRelease('4.17.4'), 'stubdom-allow-memory-relocate')).toBe(true);
+  });
+
+  it('plan --xen refuses one with exit 2 and nothing on stdout', async () => {
+    const cfg = file('guest.cfg', '');
+    writeFileSync(cfg, 'type = "hvm"\nmemory = 2048\n');
+    const r = await runCli(['plan', cfg, '--xen', '4.99']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--xen: 4\.99\.0 is not a Xen release; the latest known is 4\.22\.0/);
+    expect(r.stdout).toBe('');
   });
 });
