@@ -76,6 +76,13 @@ describe('4.17.3 -> 4.17.4 and 4.18.0 -> 4.19.0', () => {
 });
 
 describe('mmio-planner matrix with releases', () => {
+  it('runs --from 4.18.0 --to 4.19.0', async () => {
+    const r = await runCli(['matrix', '--from', '4.18.0', '--to', '4.19.0', '--set', 'guestType=hvm', '--set', 'ramMiB=4096', '--format', 'csv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('deviceSet,guestType,toolstack,deviceModel,stubdomain,ramMiB,mmio32MiB,mmio64MiB,mmioHoleMiB,from,to,verdict');
+    expect(r.stdout).toMatch(/,hvm,libxl,qemu-xen,true,4096,\d+,\d+,\d+,crash,(relocated|mapped),improvement\n/);
+  });
+
   it('runs --from 4.17.3 --to 4.17.4', async () => {
     const r = await runCli(['matrix', '--from', '4.17.3', '--to', '4.17.4', '--set', 'guestType=hvm', '--set', 'ramMiB=4096', '--set', 'mmioHoleMiB=0']);
     expect(r.code).toBe(0);
