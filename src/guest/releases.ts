@@ -194,6 +194,12 @@ export function firstCarriers(name: ChangeName): string[] {
   return [...Object.keys(change.backports ?? {}), `4.${change.series}.0`];
 }
 
+/** The releases that carry a change, for advice: "4.19.0 or later (4.17.4 and 4.18.1 in their series)". */
+export function carriersText(name: ChangeName): string {
+  const [first, ...rest] = firstCarriers(name).reverse();
+  return rest.length ? `${first} or later (${rest.reverse().join(' and ')} in their series)` : `${first} or later`;
+}
+
 /** The series a change shipped in, for messages ("4.6"). */
 export const sinceSeries = (name: ChangeName) => `4.${CHANGES[name].series}`;
 

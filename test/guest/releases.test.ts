@@ -1,7 +1,7 @@
 // The release table (every tag xen.git has from 4.2.0 on) and the named
 // changes the guest layer reads through carries().
 import { describe, expect, it } from 'vitest';
-import { CHANGES, carries, firstCarriers, knownReleases, parseRelease, parseTarget, type ChangeName } from '../../src/guest/releases.js';
+import { CHANGES, carries, carriersText, firstCarriers, knownReleases, parseRelease, parseTarget, type ChangeName } from '../../src/guest/releases.js';
 import { InputError } from '../../src/errors.js';
 
 const carriesAt = (name: ChangeName, r: string) => carries(parseRelease(r), name);
@@ -75,6 +75,8 @@ describe('named changes', () => {
     expect(carriesAt('stubdom-allow-memory-relocate', '4.19.0')).toBe(true);
     expect(carriesAt('stubdom-allow-memory-relocate', '4.18.6')).toBe(true);
     expect(firstCarriers('stubdom-allow-memory-relocate')).toEqual(['4.17.4', '4.18.1', '4.19.0']);
+    expect(carriersText('stubdom-allow-memory-relocate')).toBe('4.19.0 or later (4.17.4 and 4.18.1 in their series)');
+    expect(carriersText('libxl-rdm')).toBe('4.6.0 or later');
   });
 
   it('changes without backports start at their series', () => {
