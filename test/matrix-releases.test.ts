@@ -1,7 +1,8 @@
 // The risk matrix between two Xen releases: each side's guest is built by
 // that release's libxl and device model and placed by its hvmloader build.
 import { describe, expect, it } from 'vitest';
-import { computeMatrix, configBus, type Config, type Row } from '../src/matrix/run.js';
+import { computeMatrix, configBus, configs, type Config, type Row } from '../src/matrix/run.js';
+import { busToInput, parseBus, place } from '../src/index.js';
 import { makeSpace } from '../src/matrix/space.js';
 import { parseTarget } from '../src/guest/releases.js';
 import { runCli } from './helpers/cli.js';
@@ -39,6 +40,20 @@ describe('a side named by release', () => {
     const trad = { ...stubQemuXen, deviceModel: 'qemu-xen-traditional' as const, stubdomain: false };
     expect(typeof configBus(trad, parseTarget('4.20.4', 'test'))).toBe('object');
     expect(configBus(trad, parseTarget('4.21.0', 'test'))).toBe('unavailable');
+  });
+
+  it('builds buses that validation accepts unchanged, release included', () => {
+    const space = makeSpace({ guestType: ['hvm'], ramMiB: [2048, 8192], mmio32MiB: [0, 512], mmio64MiB: [0, 4096] });
+    let checked = 0;
+    for (const c of configs(space)) {
+      const b = configBus(c, parseTarget('4.14.1', 'test'));
+      if (typeof b === 'string') continue;
+      const input = busToInput(b.bus);
+      expect(input.xen).toBe('4.14.1');
+      expect(place(parseBus(input))).toEqual(place(b.bus));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 
   it('a version and its .0 release build the same guest and place it the same way', () => {
