@@ -10,7 +10,7 @@ import type { VirtualFunction } from './emulated.js';
 import type { PlatformParams, Toolstack } from './libxl.js';
 import type { HostFunction } from './lspci.js';
 import { rdmRange, rmrrSize, type HostRmrr } from './rdm.js';
-import type { Release } from './releases.js';
+import { carries, carriersText, sinceSeries, type Release } from './releases.js';
 
 import { finding, type Finding } from '../verdict/findings.js';
 export type { Finding, Severity } from '../verdict/findings.js';
@@ -33,8 +33,8 @@ export function unmodelled(cfg: GuestConfig, dm: DeviceModel): string[] {
 // keys arrived with 05d428addd (hdtype, 4.6) and 066e134fb3 (vendor_device, 4.4).
 export function tooEarly(cfg: GuestConfig, dm: DeviceModel, release: Release): string[] {
   const out: string[] = [];
-  if (dm === 'qemu-xen' && cfg.hdtype === 'ahci' && release.minor < 6) out.push(`hdtype = "ahci" needs Xen 4.6 or later; xl ${release.text} ignores it and the disks stay on IDE`);
-  if (dm === 'qemu-xen' && cfg.vendorDevice === 'xenserver' && release.minor < 4) out.push(`vendor_device needs Xen 4.4 or later; xl ${release.text} ignores it`);
+  if (dm === 'qemu-xen' && cfg.hdtype === 'ahci' && !carries(release, 'libxl-ahci')) out.push(`hdtype = "ahci" needs Xen ${sinceSeries('libxl-ahci')} or later; xl ${release.text} ignores it and the disks stay on IDE`);
+  if (dm === 'qemu-xen' && cfg.vendorDevice === 'xenserver' && !carries(release, 'xl-vendor-device')) out.push(`vendor_device needs Xen ${sinceSeries('xl-vendor-device')} or later; xl ${release.text} ignores it`);
   return out;
 }
 
@@ -77,9 +77,9 @@ export function traditionalStdVga(dm: DeviceModel, params: PlatformParams, funct
 // (those are found and checked by planning again, in fixes.ts): who must
 // write allow-memory-relocate, or the release whose libxl writes it.
 export function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack): string | undefined {
-  if (toolstack !== 'libxl') return "the toolstack must write hvmloader/allow-memory-relocate=0 to the guest's xenstore before it starts, as libxl does for qemu-xen from Xen 4.3";
-  if (release.minor < 3) return 'use Xen 4.3 or later, whose libxl tells hvmloader not to move RAM for qemu-xen, or use qemu-xen-traditional';
-  if (cfg.stubdomain) return 'use Xen 4.19, 4.18.1 or 4.17.4, whose libxl tells hvmloader not to move RAM for stub domains too';
+  if (toolstack !== 'libxl') return `the toolstack must write hvmloader/allow-memory-relocate=0 to the guest's xenstore before it starts, as libxl does for qemu-xen from Xen ${sinceSeries('relocate-devices-not-memory')}`;
+  if (!carries(release, 'relocate-devices-not-memory')) return `use Xen ${sinceSeries('relocate-devices-not-memory')} or later, whose libxl tells hvmloader not to move RAM for qemu-xen, or use qemu-xen-traditional`;
+  if (cfg.stubdomain) return `use Xen ${carriersText('stubdom-allow-memory-relocate')}, whose libxl tells hvmloader not to move RAM for stub domains too`;
   return undefined;
 }
 
@@ -87,7 +87,7 @@ export function relocationFix(cfg: GuestConfig, release: Release, toolstack: Too
 export function rdmFindings(cfg: GuestConfig, params: PlatformParams, devices: Map<string, HostFunction>, rmrrs: HostRmrr[], release: Release): Finding[] {
   const out: Finding[] = [];
   const rdm = params.rdm;
-  if (!rdm || release.minor < 6) return out;
+  if (!rdm || !carries(release, 'libxl-rdm')) return out;
   const MIB = 1n << 20n;
   const owners = (devs: string[]) => (devs.length ? ` (RMRR of ${devs.join(', ')})` : ' (host-wide, rdm strategy=host)');
   if (rdm.loweredBy > 0n) {

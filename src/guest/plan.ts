@@ -19,7 +19,7 @@ import { guestFixes, type CaseFix } from './fixes.js';
 import { budget, type BudgetCase } from '../budget/budget.js';
 import { platformParams, type PlatformParams, type Toolstack } from './libxl.js';
 import type { HostFunction } from './lspci.js';
-import { hvmloaderOf, parseRelease, type Release } from './releases.js';
+import { carries, hvmloaderOf, parseRelease, sinceSeries, type Release } from './releases.js';
 import type { HostRmrr } from './rdm.js';
 import { rdmFindings, relocationFix, tooEarly, traditionalStdVga, unmodelled } from './checks.js';
 import { hostBdf, parseHostBdf } from './bdf.js';
@@ -230,7 +230,7 @@ interface CaseInput {
 /** Step 1: whether this release and toolstack have the device model at all. */
 function availability(c: CaseInput): Finding[] {
   // 19ab8356ab (4.21) removed qemu-traditional
-  if (c.dm === 'qemu-xen-traditional' && c.release.minor >= 21) {
+  if (c.dm === 'qemu-xen-traditional' && carries(c.release, 'no-qemu-traditional')) {
     return [finding('dm-unavailable', `Xen ${c.release.text} has no qemu-xen-traditional (removed in 4.21)`, 'use device_model_version = "qemu-xen"')];
   }
   if (c.toolstack === 'xend' && c.dm === 'qemu-xen') return [finding('dm-unavailable', 'xend drives only qemu-xen-traditional', 'use libxl (xl) to start the guest')];
@@ -241,7 +241,7 @@ function availability(c: CaseInput): Finding[] {
 function layoutStep(c: CaseInput) {
   const findings: Finding[] = [];
   const { cfg, release, dm, toolstack } = c;
-  if (dm === 'qemu-xen' && release.minor < 3 && toolstack !== 'libxl') findings.push(finding('dm-old', 'qemu-xen was a technology preview before Xen 4.3'));
+  if (dm === 'qemu-xen' && !carries(release, 'qemu-xen-default') && toolstack !== 'libxl') findings.push(finding('dm-old', `qemu-xen was a technology preview before Xen ${sinceSeries('qemu-xen-default')}`));
   const params = platformParams(cfg, dm, release, toolstack, c.rmrrs);
   for (const r of params.refusals) findings.push(finding('toolstack-refuses', r));
   findings.push(...unknownKeys(cfg));
@@ -252,12 +252,12 @@ function layoutStep(c: CaseInput) {
 
   // populate-on-demand with passthrough (seeds/004): libxl refuses it from 4.4
   if (cfg.pci.length > 0 && cfg.maxmemMiB > cfg.memoryMiB) {
-    const refused = toolstack === 'libxl' && release.minor >= 4;
+    const refused = toolstack === 'libxl' && carries(release, 'pod-passthrough-refused');
     findings.push(
       finding(
         'pod-with-passthrough',
         refused
-          ? `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand, which libxl refuses with passthrough ("${release.minor >= 17 || (release.minor === 16 && release.patch >= 1) || (release.minor === 15 && release.patch >= 3) || (release.minor === 14 && release.patch >= 5) ? 'IOMMU required for device passthrough but not supported together with PoD' : 'PCI device assignment for HVM guest failed due to PoD enabled'}")`
+          ? `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand, which libxl refuses with passthrough ("${carries(release, 'pod-passthrough-iommu-message') ? 'IOMMU required for device passthrough but not supported together with PoD' : 'PCI device assignment for HVM guest failed due to PoD enabled'}")`
           : `maxmem (${cfg.maxmemMiB}) above memory (${cfg.memoryMiB}) enables populate-on-demand: a device DMAing into a page not yet populated corrupts memory or crashes the guest`,
         `set maxmem = ${cfg.memoryMiB} (or remove maxmem)`,
       ),

@@ -1,5 +1,7 @@
 // The release table (every tag xen.git has from 4.2.0 on) and the named
 // changes the guest layer reads through carries().
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANGES, carries, carriersText, firstCarriers, knownReleases, parseRelease, parseTarget, type ChangeName } from '../../src/guest/releases.js';
 import { InputError } from '../../src/errors.js';
@@ -103,5 +105,19 @@ describe('a target: a version name or a release', () => {
     expect(() => parseTarget('4.17.9', '--from')).toThrow(/--from: 4\.17\.9 is not a Xen release; 4\.17 ends at 4\.17\.7/);
     expect(() => parseTarget('latest', '--to')).toThrow(/--to: unknown version "latest": neither a version \(4\.2, 4\.3-rc.*\) nor a Xen release \(4\.2\.0 to 4\.22\.0\)/);
     expect(() => parseTarget('4.99', '--to')).toThrow(/--to: unknown version "4\.99": .*4\.99\.0 is not a Xen release; the latest known is 4\.22\.0/);
+  });
+});
+
+describe('one table', () => {
+  it('no module but src/guest/releases.ts reads a release\'s minor or patch number: they ask carries() by name', () => {
+    const root = new URL('../../src/', import.meta.url).pathname;
+    const offenders: string[] = [];
+    for (const file of readdirSync(root, { recursive: true }) as string[]) {
+      if (!file.endsWith('.ts') || file === join('guest', 'releases.ts')) continue;
+      readFileSync(join(root, file), 'utf8').split('\n').forEach((line, i) => {
+        if (/\.(minor|patch)\b/.test(line)) offenders.push(`src/${file}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(offenders).toEqual([]);
   });
 });
