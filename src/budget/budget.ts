@@ -9,7 +9,7 @@ import { InputError } from '../errors.js';
 import { finding, outcomeOf, worse, type CaseOutcome, type Finding, type FindingCode } from '../verdict/findings.js';
 import { DEVICE_MODELS, type DeviceModel, type GuestConfig } from '../guest/config.js';
 import { videoDefaults } from '../guest/libxl.js';
-import { parseRelease, type Release } from '../guest/releases.js';
+import { carries, parseRelease, type Release } from '../guest/releases.js';
 import { limitFindings, memoryCeilingMiB } from './limits.js';
 import { romNeed, romSlackKiB, type RomNeed } from './roms.js';
 import * as R from './rules.js';
@@ -105,7 +105,7 @@ function checkOptions(o: BudgetOptions): void {
 
 /** The type xl builds: `type` is read from 4.10; before, `builder = "hvm"` or else PV. */
 function builtType(cfg: GuestConfig, r: Release): R.GuestType {
-  if (R.has(r, 'typeKey')) return cfg.type;
+  if (carries(r, 'xl-type-key')) return cfg.type;
   return cfg.builder === 'hvm' ? 'hvm' : 'pv';
 }
 
@@ -117,7 +117,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   }
   // RELEASE-4.10.0 xl_parse.c l.932-937: from 4.10 xl refuses a builder that contradicts type
   const builderType = cfg.builder === undefined ? undefined : cfg.builder === 'hvm' ? 'hvm' : 'pv';
-  if (R.has(r, 'typeKey') && cfg.typeKey !== undefined && builderType !== undefined && builderType !== cfg.typeKey) {
+  if (carries(r, 'xl-type-key') && cfg.typeKey !== undefined && builderType !== undefined && builderType !== cfg.typeKey) {
     findings.push(finding('builder-contradicts-type', `type = "${cfg.typeKey}" and builder = "${cfg.builder}" disagree: xl ${r.text} exits: Contradicting "builder" and "type" options specified.`, 'remove builder'));
   }
   const targetKiB = cfg.memoryMiB * MIB;
@@ -137,11 +137,11 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     throw new InputError([{ path: `${cfg.places?.memory ?? cfg.source} memory`, message: `${cfg.memoryMiB} MiB leaves nothing once ${dm} takes videoram = ${videoramMiB} MiB out of it; memory must be above videoram` }]);
   }
 
-  const available = !(type === 'hvm' && dm === 'qemu-xen-traditional' && R.has(r, 'noTraditional'));
+  const available = !(type === 'hvm' && dm === 'qemu-xen-traditional' && carries(r, 'no-qemu-traditional'));
   if (!available) findings.push(finding('dm-unavailable', `Xen ${r.text} has no qemu-xen-traditional (removed in 4.21)`, 'use device_model_version = "qemu-xen"'));
 
   const vcpus = R.pagingVcpus(cfg);
-  if (cfg.vcpus !== undefined && cfg.maxvcpus !== undefined && cfg.maxvcpus < cfg.vcpus && R.has(r, 'maxvcpusCheck')) {
+  if (cfg.vcpus !== undefined && cfg.maxvcpus !== undefined && cfg.maxvcpus < cfg.vcpus && carries(r, 'xl-maxvcpus-check')) {
     findings.push(finding('maxvcpus-below-vcpus', `maxvcpus (${cfg.maxvcpus}) is below vcpus (${cfg.vcpus}): xl ${r.text} exits ("xl: maxvcpus < vcpus")`, `set maxvcpus = ${cfg.vcpus} or remove it`));
   }
 
@@ -157,7 +157,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   const iommu = iommuFor(cfg, r, type, maxKiB, o, findings);
   let stub = { kib: 0, countedKiB: 0 };
   if (type === 'hvm' && cfg.stubdomain && dm) {
-    if (dm === 'qemu-xen' && !R.has(r, 'stubdomainMemory')) {
+    if (dm === 'qemu-xen' && !carries(r, 'libxl-stubdomain-memory')) {
       findings.push(finding('toolstack-refuses', `libxl ${r.text} refuses a qemu-xen stub domain: device model stubdomains require "qemu-xen-traditional" (Linux stub domains for qemu-xen came in 4.14)`, 'use device_model_version = "qemu-xen-traditional", Xen 4.14 or later, or no stub domain'));
     }
     stub = R.stubdom(r, dm, videoKiB, cfg.stubdomainMemoryMiB);
@@ -176,8 +176,8 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   }
 
   // claims
-  const claimMode = R.has(r, 'claims') && (o.claimMode !== undefined ? o.claimMode === 'on' : R.has(r, 'claimModeOnByDefault'));
-  if (o.claimMode === 'on' && !R.has(r, 'claims')) {
+  const claimMode = carries(r, 'xc-claims') && (o.claimMode !== undefined ? o.claimMode === 'on' : carries(r, 'xl-claim-mode-default-on'));
+  if (o.claimMode === 'on' && !carries(r, 'xc-claims')) {
     findings.push(finding('no-claims', `Xen ${r.text} has no XENMEM_claim_pages (4.3 on): claim_mode is ignored`));
   }
   let claimPages: number | null = null;
@@ -198,7 +198,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
   const podTargetPages = R.podTargetPages(type, targetKiB, maxKiB, videoKiB);
   const balloonTargetKiB = R.balloonTargetKiB(r, type, targetKiB, maxKiB, videoKiB);
   if (podTargetPages !== null) {
-    const fudged = type === 'hvm' && R.has(r, 'podTargetFudge');
+    const fudged = type === 'hvm' && carries(r, 'libxl-pod-target-fudge');
     findings.push(finding('pod', `maxmem above memory: populate-on-demand. max_pages follows memory (${mp.pages} pages), not maxmem, and only ${podTargetPages} pages back the guest's RAM: its balloon driver must bring it down to memory/target (${balloonTargetKiB} KiB) before it uses more, or Xen crashes it${fudged ? ' (the 1 MiB below memory is XSA-153\'s margin)' : type === 'hvm' ? `; Xen ${r.text} gives no XSA-153 margin (4.4.4, 4.5.2, 4.6.1, 4.7 on), so a balloon driver slightly off crashes the guest` : ''}`));
   }
 
@@ -223,7 +223,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
     deviceModel: type === 'hvm' ? dm : null,
     type,
     available,
-    claimsExist: R.has(r, 'claims'),
+    claimsExist: carries(r, 'xc-claims'),
     maxPages: mp.pages,
     claimMode,
     claimPages,
@@ -248,7 +248,7 @@ function caseFor(cfg: GuestConfig, r: Release, dm: DeviceModel | null, o: Budget
 
 /** libxl's IOMMU reserve: 4.13 on, only when passthrough resolves to sync_pt (RELEASE-4.13.0 libxl_x86.c libxl__arch_passthrough_mode_setdefault). */
 function iommuFor(cfg: GuestConfig, r: Release, type: R.GuestType, maxKiB: number, o: BudgetOptions, findings: Finding[]): number {
-  if (!R.has(r, 'libxlDefaultsPaging')) return 0;
+  if (!carries(r, 'libxl-defaults-paging')) return 0;
   const asked = cfg.passthrough ?? 'default';
   const enabled = asked === 'default' ? cfg.pci.length > 0 : asked !== 'disabled';
   if (!enabled) return 0;
@@ -268,10 +268,10 @@ function leftOut(r: Release, type: R.GuestType, stub: { kib: number; countedKiB:
   const out: string[] = [];
   // RELEASE-4.22.0 libxl_mem.c libxl_get_free_memory: free_pages + scrub_pages
   out.push("other domains' outstanding claims (libxl's free figure includes them; `xl info` free_memory does not)");
-  if (!R.has(r, 'noFreememSlack')) out.push('freemem-slack, which libxl before 4.6 also withholds from the free figure (up to 15% of host RAM)');
+  if (!carries(r, 'libxl-no-freemem-slack')) out.push('freemem-slack, which libxl before 4.6 also withholds from the free figure (up to 15% of host RAM)');
   if (stub.kib > stub.countedKiB) out.push(`${(stub.kib - stub.countedKiB) / MIB} MiB of the stub domain (it takes 28 MiB + videoram, 32 MiB is counted)`);
   if (stub.kib > 0) out.push("the stub domain's own 1 MiB max_pages margin and Xen overhead");
-  if (!R.has(r, 'libxlDefaultsPaging')) out.push('IOMMU page tables (counted from 4.13)');
+  if (!carries(r, 'libxl-defaults-paging')) out.push('IOMMU page tables (counted from 4.13)');
   if (pagingPoolKiB > shadowKiB) out.push(`${pagingPoolKiB - shadowKiB} KiB: the paging pool is allocated in whole MiB up to 4.16`);
   if (type === 'hvm') out.push("QEMU's own memory in dom0 (not counted by any toolstack; not modelled)");
   out.push("Xen's per-domain heap (struct domain, vCPUs, grant and maptrack tables)");

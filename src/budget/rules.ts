@@ -4,67 +4,9 @@
 // the long form. Units: KiB as libxl counts (`*_memkb`), pages of 4 KiB as
 // Xen counts. All values stay far below 2^53, so they are plain numbers.
 
-import type { Release } from '../guest/releases.js';
+import { carries, type Release } from '../guest/releases.js';
 
 export type GuestType = 'hvm' | 'pv' | 'pvh';
-
-/**
- * The changes these rules depend on: the first series that has each, and the
- * stable releases it was backported to. Named like the release table that
- * src/guest/releases.ts is growing, so they can move there.
- */
-const CHANGES = {
-  // 65c9792df6 / fc67e9dc0c (4.3): XENMEM_claim_pages and libxc's use of it
-  claims: { since: 3 },
-  // f3e5942b1f (4.4): xl's claim_mode defaults to 1 (RELEASE-4.3.0 xl.c l.49 has 0)
-  claimModeOnByDefault: { since: 4 },
-  // 46b5f0fd1f (4.4): HVM claims the target less the VGA hole, before the PoD target
-  hvmClaimFromTarget: { since: 4 },
-  // RELEASE-4.5.0 xc_hvm_build_x86.c: eight ioreq-server pages beside the special pages
-  ioreqServerPages: { since: 5 },
-  // 017e667c43 (4.6): XEN_DOMCTL_max_mem clamps instead of truncating to 32 bits
-  maxMemClamped: { since: 6 },
-  // c26f92b8fc (4.6): libxl_get_free_memory stops withholding freemem-slack
-  noFreememSlack: { since: 6 },
-  // d727bfcd0b (4.6): a stub domain is 28 MiB plus the guest's video RAM
-  stubdomPlusVideo: { since: 6 },
-  // b642ed6775 (4.6): xl refuses maxvcpus below vcpus ("xl: maxvcpus < vcpus")
-  maxvcpusCheck: { since: 6 },
-  // XSA-153 56fb5fd623 (4.6.1), e294a0c3af (4.7), 423d2cd814 (4.5.2), 73b70e3c5d (4.4.4):
-  // a PoD guest's balloon target is 1 MiB below its memory
-  podTargetFudge: { since: 7, backports: [[4, 4], [5, 2], [6, 1]] as [number, number][] },
-  // 1ee15d7332 (4.7): libxl builds HVM guests with the xc_dom helpers instead of xc_hvm_build
-  hvmBuiltByXcDom: { since: 7 },
-  // abdf3c5b2b, 7bf74582b3 (4.7): libxc builds and migrates PV guests with a linear p2m list
-  pvLinearP2m: { since: 7 },
-  // c7dfe4ac58 (4.10): xl reads `type`, and so PVH guests exist (0adc9507c8 counts them like HVM in
-  // libxl_domain_need_memory); before, xl reads only `builder`
-  typeKey: { since: 10 },
-  // a9af7cd17d, 67c82f437e, f89f555827 (4.13): libxl defaults shadow and IOMMU memory and counts the IOMMU
-  libxlDefaultsPaging: { since: 13 },
-  // 68d757df8d (4.14): 32-bit PV support can be compiled out (CONFIG_PV32)
-  pv32Kconfig: { since: 14 },
-  // 7efd9f3d45 (4.14): stubdomain_memory, Linux stub domains for qemu-xen, counted in full
-  stubdomainMemory: { since: 14 },
-  // e3dd624e48 (4.15): libxenguest moved to tools/libs/guest, its files renamed xg_*
-  libsGuest: { since: 15 },
-  // 2c99281085 (4.17): the paging pool default depends on type and HAP (no x86 backport:
-  // RELEASE-4.16.3 libxl_x86.c keeps 2 pages per MiB)
-  pagingByTypeAndHap: { since: 17 },
-  // RELEASE-4.17.0 SUPPORT.md: guest memory limits stated for the first time
-  supportLimits: { since: 17 },
-  // 19ab8356ab (4.21): qemu-xen-traditional, and with it MiniOS stub domains, removed
-  noTraditional: { since: 21 },
-} as const;
-
-export type Change = keyof typeof CHANGES;
-
-/** Whether release `r` has a change (its series or a later one, or a listed backport). */
-export function has(r: Release, change: Change): boolean {
-  const c: { since: number; backports?: [number, number][] } = CHANGES[change];
-  if (r.minor >= c.since) return true;
-  return (c.backports ?? []).some(([minor, patch]) => r.minor === minor && r.patch >= patch);
-}
 
 // RELEASE-4.2.0 .. 4.22.0 libxl_internal.h: LIBXL_MAXMEM_CONSTANT, LIBXL_PV_EXTRA_MEMORY,
 // LIBXL_HVM_EXTRA_MEMORY (unchanged across the releases)
@@ -85,7 +27,7 @@ const MAX_PAGES_LIMIT = 2 ** 32 - 1; // struct domain's max_pages and tot_pages 
 export function maxPages(r: Release, targetKiB: number): { pages: number; wrapped: boolean; clamped: boolean } {
   const asked = Math.floor((targetKiB + MAXMEM_CONSTANT_KIB) / 4);
   if (asked <= MAX_PAGES_LIMIT) return { pages: asked, wrapped: false, clamped: false };
-  if (has(r, 'maxMemClamped')) return { pages: MAX_PAGES_LIMIT, wrapped: false, clamped: true };
+  if (carries(r, 'xen-max-mem-clamped')) return { pages: MAX_PAGES_LIMIT, wrapped: false, clamped: true };
   return { pages: asked % 2 ** 32, wrapped: true, clamped: false };
 }
 
@@ -95,7 +37,7 @@ export function maxPages(r: Release, targetKiB: number): { pages: number; wrappe
  * libxl_internal.h libxl__get_targetmem_fudge: type HVM only, so PVH gets none).
  */
 export function balloonTargetKiB(r: Release, type: GuestType, targetKiB: number, maxKiB: number, videoKiB: number): number {
-  const fudge = type === 'hvm' && maxKiB > targetKiB && has(r, 'podTargetFudge') ? MAXMEM_CONSTANT_KIB : 0;
+  const fudge = type === 'hvm' && maxKiB > targetKiB && carries(r, 'libxl-pod-target-fudge') ? MAXMEM_CONSTANT_KIB : 0;
   return targetKiB - videoKiB - fudge;
 }
 
@@ -129,7 +71,7 @@ export interface Claim {
 export function claimOf(r: Release, type: GuestType, targetKiB: number, maxKiB: number, videoKiB: number): Claim {
   if (type === 'pv') return { pages: targetKiB / 4, totBefore: 0 };
   if (type === 'pvh') return { pages: targetKiB / 4, totBefore: 0 };
-  if (has(r, 'hvmClaimFromTarget')) return { pages: (targetKiB - videoKiB) / 4 - VGA_HOLE_PAGES, totBefore: 0 };
+  if (carries(r, 'xc-hvm-claim-from-target')) return { pages: (targetKiB - videoKiB) / 4 - VGA_HOLE_PAGES, totBefore: 0 };
   const pod = maxKiB > targetKiB;
   return {
     pages: (maxKiB - videoKiB) / 4 - 0xc0,
@@ -163,11 +105,11 @@ export function claimErrno(claim: Claim, maxPagesNow: number, freePages?: number
  */
 export function claimMessage(r: Release, type: GuestType, errno: ClaimErrno): string {
   const [code, text] = errno === 'EINVAL' ? [22, 'Invalid argument'] : [12, 'Cannot allocate memory'];
-  if (type === 'hvm' && !has(r, 'hvmBuiltByXcDom')) {
+  if (type === 'hvm' && !carries(r, 'libxl-hvm-xc-dom')) {
     return `xc: error: Could not allocate memory for HVM guest as we cannot claim memory! (${code} = ${text}): Internal error / libxl: error: libxl_dom.c: libxl__build_hvm: hvm building failed`;
   }
-  const file = has(r, 'libsGuest') ? 'xg_dom_boot.c' : 'xc_dom_boot.c';
-  const fn = has(r, 'hvmBuiltByXcDom') ? 'libxl__build_dom' : 'libxl__build_pv';
+  const file = carries(r, 'libs-guest') ? 'xg_dom_boot.c' : 'xc_dom_boot.c';
+  const fn = carries(r, 'libxl-hvm-xc-dom') ? 'libxl__build_dom' : 'libxl__build_pv';
   return `xc: error: panic: ${file}: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory / libxl: error: libxl_dom.c: ${fn}: xc_dom_boot_mem_init failed: ${text}`;
 }
 
@@ -187,7 +129,7 @@ export function pagingVcpus(cfg: { vcpus?: number; maxvcpus?: number }): number 
  * libxl_create.c l.1028-1049, l.1217-1227; EXTRA_DEFAULT_PAGING_MEM_MB is 0 on x86).
  */
 export function defaultPagingKiB(r: Release, type: GuestType, hap: boolean, vcpus: number, maxMiB: number): number {
-  if (!has(r, 'pagingByTypeAndHap')) return 4 * (256 * vcpus + 2 * maxMiB);
+  if (!carries(r, 'libxl-paging-by-type-and-hap')) return 4 * (256 * vcpus + 2 * maxMiB);
   const k = (type !== 'pv' ? 1 : 0) + (type === 'pv' || !hap ? 1 : 0);
   return 4 * (256 * vcpus + k * maxMiB);
 }
@@ -200,7 +142,7 @@ export function defaultPagingKiB(r: Release, type: GuestType, hap: boolean, vcpu
  */
 export function pagingAllocatedKiB(r: Release, type: GuestType, shadowKiB: number): number {
   if (type === 'pv') return 0;
-  return has(r, 'pagingByTypeAndHap') ? shadowKiB : Math.ceil(shadowKiB / 1024) * 1024;
+  return carries(r, 'libxl-paging-by-type-and-hap') ? shadowKiB : Math.ceil(shadowKiB / 1024) * 1024;
 }
 
 /**
@@ -229,8 +171,8 @@ export function iommuKiB(maxKiB: number): number {
  * l.2290-2292, libxl_mem.c l.462-465).
  */
 export function stubdom(r: Release, dm: 'qemu-xen' | 'qemu-xen-traditional', videoKiB: number, stubdomainMemoryMiB?: number): { kib: number; countedKiB: number } {
-  if (!has(r, 'stubdomPlusVideo')) return { kib: 32 * 1024, countedKiB: 32 * 1024 };
-  if (!has(r, 'stubdomainMemory')) return { kib: 28 * 1024 + videoKiB, countedKiB: 32 * 1024 };
+  if (!carries(r, 'libxl-stubdom-plus-video')) return { kib: 32 * 1024, countedKiB: 32 * 1024 };
+  if (!carries(r, 'libxl-stubdomain-memory')) return { kib: 28 * 1024 + videoKiB, countedKiB: 32 * 1024 };
   const base = stubdomainMemoryMiB !== undefined ? stubdomainMemoryMiB * 1024 : dm === 'qemu-xen' ? 128 * 1024 : 28 * 1024;
   return { kib: base + videoKiB, countedKiB: base + videoKiB };
 }
@@ -250,7 +192,7 @@ export function needMemoryKiB(type: GuestType, targetKiB: number, shadowKiB: num
 
 /** Pages the builder populates besides guest RAM: 8 special pages, and 8 ioreq-server pages with a device model from 4.5 (RELEASE-4.19.0 xg_dom_x86.c alloc_magic_pages_hvm). */
 export function specialPages(r: Release, deviceModel: boolean): number {
-  return 8 + (deviceModel && has(r, 'ioreqServerPages') ? 8 : 0);
+  return 8 + (deviceModel && carries(r, 'xc-ioreq-server-pages') ? 8 : 0);
 }
 
 /** The per-domain p2m tree limit of 64-bit PV guests before the linear p2m list: 512 GiB. */

@@ -163,6 +163,26 @@ export const CHANGES = {
   'libxl-rdm-every-region': { what: 'libxl takes every RMRR of a device, not only the first', commit: '3bdb073643', series: 14 },
   'libxl-rdm-hap-2mib': { what: 'libxl ends low RAM below an RMRR on a 2 MiB boundary for HAP guests', commit: '5f29f34981', series: 14 },
 
+  // --- libxc, libxl, xl and Xen: what a guest's build asks of memory (src/budget/)
+  'xc-claims': { what: 'XENMEM_claim_pages and libxc\'s use of it (with fc67e9dc0c)', commit: '65c9792df6', series: 3 },
+  'xl-claim-mode-default-on': { what: 'xl\'s claim_mode defaults to 1 (RELEASE-4.3.0 xl.c has 0)', commit: 'f3e5942b1f', series: 4 },
+  'xc-hvm-claim-from-target': { what: 'an HVM guest claims its target less the VGA hole, before the PoD target', commit: '46b5f0fd1f', series: 4 },
+  'xc-ioreq-server-pages': { what: 'the HVM builder adds eight ioreq-server pages beside the special pages', commit: '434ae6517a', series: 5 },
+  'xen-max-mem-clamped': { what: 'XEN_DOMCTL_max_mem clamps instead of truncating to 32 bits', commit: '017e667c43', series: 6 },
+  'libxl-no-freemem-slack': { what: 'libxl_get_free_memory stops withholding freemem-slack', commit: 'c26f92b8fc', series: 6 },
+  'libxl-stubdom-plus-video': { what: 'a stub domain is 28 MiB plus the guest\'s video RAM', commit: 'd727bfcd0b', series: 6 },
+  'xl-maxvcpus-check': { what: 'xl refuses maxvcpus below vcpus ("xl: maxvcpus < vcpus")', commit: 'b642ed6775', series: 6 },
+  'libxl-pod-target-fudge': { what: 'XSA-153: a PoD guest\'s balloon target is 1 MiB below its memory', commit: 'e294a0c3af', series: 7, backports: { '4.4.4': '73b70e3c5d', '4.5.2': '423d2cd814', '4.6.1': '56fb5fd623' } },
+  'libxl-hvm-xc-dom': { what: 'libxl builds HVM guests with the xc_dom helpers instead of xc_hvm_build', commit: '1ee15d7332', series: 7 },
+  'xc-pv-linear-p2m': { what: 'libxc builds and migrates PV guests with a linear p2m list (with 7bf74582b3)', commit: 'abdf3c5b2b', series: 7 },
+  'xl-type-key': { what: 'xl reads `type`, so PVH guests exist (0adc9507c8 counts them like HVM); before, only `builder`', commit: 'c7dfe4ac58', series: 10 },
+  'libxl-defaults-paging': { what: 'libxl defaults shadow and IOMMU memory and counts the IOMMU (with 67c82f437e, f89f555827)', commit: 'a9af7cd17d', series: 13 },
+  'xen-pv32-kconfig': { what: '32-bit PV support can be compiled out (CONFIG_PV32)', commit: '68d757df8d', series: 14 },
+  'libxl-stubdomain-memory': { what: 'stubdomain_memory; Linux stub domains for qemu-xen, counted in full', commit: '7efd9f3d45', series: 14 },
+  'libs-guest': { what: 'libxenguest moved to tools/libs/guest, its files renamed xg_*', commit: 'e3dd624e48', series: 15 },
+  'libxl-paging-by-type-and-hap': { what: 'the paging pool default depends on type and HAP (no x86 backport: RELEASE-4.16.3 keeps 2 pages per MiB)', commit: '2c99281085', series: 17 },
+  'support-guest-memory-limits': { what: 'SUPPORT.md states guest memory limits (x86: 8 TiB security supported, below 16 TiB supported)', commit: 'c49ee0329f', series: 17 },
+
   // --- the QEMU each release pins (Config.mk QEMU_UPSTREAM_REVISION)
   'qemu-1.3': { what: 'qemu-xen is QEMU 1.3: std VGA 16 MiB with its mmio BAR, NIC ROMs as BARs', commit: 'qemu-xen-4.3.0', series: 3 },
   'qemu-1.6': { what: 'qemu-xen is QEMU 1.6 or later: libxl builds the machine with -device, efi NIC ROMs of 256 KiB', commit: 'qemu-xen-4.4.0', series: 4 },

@@ -6,7 +6,6 @@
 import type { BarInput, DeviceInput } from '../contract.js';
 import { hex } from '../hex.js';
 import { configBus, type Config } from './run.js';
-import type { VersionName } from '../versions.js';
 import { parseRelease } from '../guest/releases.js';
 
 export interface Reproduction {
@@ -17,7 +16,7 @@ export interface Reproduction {
 }
 
 /** The guest of a configuration, with its passed-through functions as the matrix built them under `version`. */
-export function reproduction(c: Config, version: VersionName): Reproduction | undefined {
+export function reproduction(c: Config, version: string): Reproduction | undefined {
   const built = configBus(c, version);
   if (typeof built === 'string' || 'unavailable' in built) return undefined;
   const passthrough = built.functions.filter((f) => f.passthrough);

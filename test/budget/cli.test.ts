@@ -42,7 +42,7 @@ describe('mmio-planner budget', () => {
     ['a memory the release cannot build', [file('huge.cfg', 'builder = "hvm"\nmemory = 16777215\n'), '--xen', '4.5'], /huge\.cfg:2:10 memory: 16777215 MiB is more than Xen 4\.5\.0 can build/],
     ['a negative --host-free', [WIN10, '--host-free', '-1'], /--host-free: "-1" is not a whole, non-negative number of MiB/],
     ['an unknown --claim-mode', [WIN10, '--claim-mode', 'maybe'], /--claim-mode: "maybe" is not a claim mode; use on or off/],
-    ['an unknown release', [WIN10, '--xen', '4.1'], /--xen: Xen 4\.1 is outside what is modelled/],
+    ['an unknown release', [WIN10, '--xen', '4.1'], /--xen: 4\.1\.0 is not a Xen release; releases before 4\.2\.0 are not modelled/],
   ];
   for (const [what, args, message] of bad) {
     it(`refuses ${what} with exit 2, naming the field, nothing on stdout`, async () => {

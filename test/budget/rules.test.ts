@@ -2,7 +2,7 @@
 // ones before. Every expected value is worked out by hand in the comment
 // beside it from the source cited in src/budget/rules.ts.
 import { describe, expect, it } from 'vitest';
-import { parseRelease } from '../../src/guest/releases.js';
+import { carries, parseRelease } from '../../src/guest/releases.js';
 import * as R from '../../src/budget/rules.js';
 import { memoryCeilingMiB } from '../../src/budget/limits.js';
 
@@ -81,8 +81,8 @@ describe('the claim libxc makes and how Xen answers it', () => {
     expect(R.claimMessage(rel('4.15'), 'pvh', 'ENOMEM')).toMatch(/panic: xg_dom_boot\.c: .* libxl__build_dom/);
   });
   it('claims exist from 4.3, and xl turns them on by default from 4.4', () => {
-    expect([R.has(rel('4.2'), 'claims'), R.has(rel('4.3'), 'claims')]).toEqual([false, true]);
-    expect([R.has(rel('4.3'), 'claimModeOnByDefault'), R.has(rel('4.4'), 'claimModeOnByDefault')]).toEqual([false, true]);
+    expect([carries(rel('4.2'), 'xc-claims'), carries(rel('4.3'), 'xc-claims')]).toEqual([false, true]);
+    expect([carries(rel('4.3'), 'xl-claim-mode-default-on'), carries(rel('4.4'), 'xl-claim-mode-default-on')]).toEqual([false, true]);
   });
 });
 
