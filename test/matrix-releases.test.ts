@@ -104,8 +104,8 @@ describe('mmio-planner matrix with releases', () => {
   it('runs --from 4.18.0 --to 4.19.0', async () => {
     const r = await runCli(['matrix', '--from', '4.18.0', '--to', '4.19.0', '--set', 'guestType=hvm', '--set', 'ramMiB=4096', '--format', 'csv']);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe('deviceSet,guestType,toolstack,deviceModel,stubdomain,ramMiB,mmio32MiB,mmio64MiB,mmioHoleMiB,from,fromWhy,to,toWhy,verdict');
-    expect(r.stdout).toMatch(/,hvm,libxl,qemu-xen,true,4096,\d+,\d+,\d+,fails,ram-relocated-qemu-xen,(works|degraded),[a-z-]*,improvement\n/);
+    expect(r.stdout.split('\n')[0]).toBe('deviceSet,guestType,toolstack,deviceModel,stubdomain,ramMiB,mmio32MiB,mmio64MiB,mmioHoleMiB,bios,from,fromWhy,to,toWhy,verdict');
+    expect(r.stdout).toMatch(/,hvm,libxl,qemu-xen,true,4096,\d+,\d+,\d+,default,fails,ram-relocated-qemu-xen,(works|degraded),[a-z-]*,improvement\n/);
   });
 
   it('runs --from 4.17.3 --to 4.17.4', async () => {

@@ -10,7 +10,7 @@ import { hex, humanSize } from '../hex.js';
 import type { DeviceModel } from './config.js';
 import type { VirtualFunction } from './emulated.js';
 import type { Toolstack } from './libxl.js';
-import type { Release } from './releases.js';
+import { atOrAfter, carries, type Release } from './releases.js';
 import { finding, type Finding, type FindingCode } from '../verdict/findings.js';
 import { barName } from './checks.js';
 
@@ -103,7 +103,7 @@ const PINS: readonly { from: [number, number]; ovmf: string; seabios: string }[]
 /** The OVMF and SeaBIOS revisions a Xen release builds (a later series than known takes the last row). */
 export function firmwarePins(r: Release): { ovmf: string; seabios: string } {
   let pin = PINS[0];
-  for (const p of PINS) if (r.minor > p.from[0] || (r.minor === p.from[0] && r.patch >= p.from[1])) pin = p;
+  for (const p of PINS) if (atOrAfter(r, p.from[0], p.from[1])) pin = p;
   return { ovmf: pin.ovmf, seabios: pin.seabios };
 }
 
@@ -255,7 +255,7 @@ export function firmwareFindings(ctx: FirmwareContext, result: PlacementResult):
   }
   out.push(finding('firmware', `${which}, keeps hvmloader's placement: PCI bus enumeration is off on Xen, so it only reads the BARs`));
   // xl_cmdimpl.c reads bios_path_override from RELEASE-4.8.0 (libxl d7dd8737ae)
-  if (ctx.biosPathOverride && fw.ovmf!.originFrom === 'release' && ctx.release.minor >= 8) {
+  if (ctx.biosPathOverride && fw.ovmf!.originFrom === 'release' && carries(ctx.release, 'xl-bios-path-override')) {
     out.push(finding('ovmf-origin-unknown', `bios_path_override loads another OVMF binary than Xen ${ctx.release.text}'s own, which this plan assumes`, 'say which it is with --ovmf xen-support (built with Xen support) or --ovmf no-xen-support'));
   }
 

@@ -132,6 +132,7 @@ export const CHANGES = {
     what: 'libxl writes allow-memory-relocate for a device model in a stub domain too',
     commit: '97883aa269', series: 19, backports: { '4.17.4': 'b974528073', '4.18.1': '489c2b9ba1' },
   },
+  'xl-bios-path-override': { what: 'xl reads bios_path_override (libxl loads the guest firmware from a file)', commit: 'd7dd8737ae', series: 8 },
   'no-xend': { what: 'xend removed: only libxl (xl) starts guests', commit: '9e8672f1c3', series: 5 },
   'qemu-xen-stubdomain': { what: 'libxl runs qemu-xen in a stub domain; before, it refuses ("device model stubdomains require qemu-xen-traditional")', commit: '46587a30d4', series: 14 },
   'no-qemu-traditional': { what: 'qemu-xen-traditional removed; libxl writes allow-memory-relocate=0 for every guest', commit: '19ab8356ab', series: 21 },
@@ -218,6 +219,14 @@ export function firstCarriers(name: ChangeName): string[] {
 export function carriersText(name: ChangeName): string {
   const [first, ...rest] = firstCarriers(name).reverse();
   return rest.length ? `${first} or later (${rest.reverse().join(' and ')} in their series)` : `${first} or later`;
+}
+
+/**
+ * Whether `r` is release 4.minor.patch or a later one, for tables keyed by
+ * release (the firmware a release pins); behaviour asks carries() by name.
+ */
+export function atOrAfter(r: Release, minor: number, patch = 0): boolean {
+  return r.minor > minor || (r.minor === minor && r.patch >= patch);
 }
 
 /** The series a change shipped in, for messages ("4.6"). */
