@@ -119,6 +119,18 @@ describe('the exit status reads the verdict', () => {
   });
 });
 
+describe('fixes name the release that fixes it', () => {
+  it("4.2 cannot size the A100's 128 GiB BAR: the fix is a release that sizes 64-bit BARs, and explain counts the drop it explains", async () => {
+    const cfg = 'type = "hvm"\nbuilder = "hvm"\nmemory = 8192\npci = ["41:00.0"]\n';
+    const a100 = parseLspci(readFileSync(dev('a100-80gb.lspci'), 'utf8'));
+    const plan = planGuest(readGuest(cfg, 'a100.cfg'), indexDevices([{ bdf: '41:00.0', functions: a100 }]), { xen: ['4.2'], deviceModels: ['qemu-xen'], physAddrBits: 46 });
+    const c = plan.cases[0];
+    expect(c.devices.find((d) => d.hostBdf)).toMatchObject({ outcome: 'dropped', droppedBars: ['bar 14 (128 GiB)'] });
+    expect(c.fixes).toContainEqual(expect.objectContaining({ kind: 'xen-release', change: 'Xen 4.3.0 and later', outcome: 'degraded', remaining: expect.arrayContaining(['device-relocated']) }));
+    expect(c.findings.find((f) => f.code === 'device-dropped')!.fix).toMatch(/Xen 4\.3\.0 and later/);
+  });
+});
+
 describe('the scale', () => {
   it('every code has an effect; the outcome is the worst effect, and the reasons name what made it', () => {
     for (const code of FINDING_CODES) expect(['works', 'degraded', 'fails']).toContain(effectOf(code));

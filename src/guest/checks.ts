@@ -10,7 +10,7 @@ import type { VirtualFunction } from './emulated.js';
 import type { PlatformParams, Toolstack } from './libxl.js';
 import type { HostFunction } from './lspci.js';
 import { rdmRange, rmrrSize, type HostRmrr } from './rdm.js';
-import { carries, carriersText, sinceSeries, type Release } from './releases.js';
+import { carries, sinceSeries, type Release } from './releases.js';
 
 import { finding, type Finding } from '../verdict/findings.js';
 export type { Finding, Severity } from '../verdict/findings.js';
@@ -73,13 +73,12 @@ export function traditionalStdVga(dm: DeviceModel, params: PlatformParams, funct
   return out;
 }
 
-// What keeps hvmloader from moving RAM for qemu-xen beyond a value in xl.cfg
-// (those are found and checked by planning again, in fixes.ts): who must
-// write allow-memory-relocate, or the release whose libxl writes it.
-export function relocationFix(cfg: GuestConfig, release: Release, toolstack: Toolstack): string | undefined {
+// What keeps hvmloader from moving RAM for qemu-xen beyond what planning again
+// finds (an xl.cfg value, a later release: fixes.ts): who must write
+// allow-memory-relocate, or the other device model.
+export function relocationFix(release: Release, toolstack: Toolstack): string | undefined {
   if (toolstack !== 'libxl') return `the toolstack must write hvmloader/allow-memory-relocate=0 to the guest's xenstore before it starts, as libxl does for qemu-xen from Xen ${sinceSeries('relocate-devices-not-memory')}`;
   if (!carries(release, 'relocate-devices-not-memory')) return `use Xen ${sinceSeries('relocate-devices-not-memory')} or later, whose libxl tells hvmloader not to move RAM for qemu-xen, or use qemu-xen-traditional`;
-  if (cfg.stubdomain) return `use Xen ${carriersText('stubdom-allow-memory-relocate')}, whose libxl tells hvmloader not to move RAM for stub domains too`;
   return undefined;
 }
 

@@ -338,7 +338,7 @@ function judgedCase(c: CaseInput): PlanCase {
     return f ? c.devices.get(f.hostBdf)?.bars.find((x) => x.index === index)?.hostAddress : undefined;
   };
   const judged = judgePlacement(result, { deviceModel: c.dm, functions: judgedFunctions(layout.functions), hvmloader: profile.hvmloader, hostAddress, hap: c.cfg.hap });
-  const relocation = relocationFix(c.cfg, c.release, c.toolstack);
+  const relocation = relocationFix(c.release, c.toolstack);
   for (const f of judged.findings) if (f.code === 'ram-relocated-qemu-xen' && relocation) f.fix = relocation;
   findings.push(...judged.findings, ...traditionalStdVga(c.dm, layout.params, layout.emulated, result));
   // above 4 GiB the width decides what fits; say when it was assumed
@@ -374,18 +374,18 @@ function caseFor(c: CaseInput, lookForFixes: boolean): PlanCase {
   const judged = judgedCase(c);
   if (judged.outcome === 'works' || !judged.available || !lookForFixes) return judged;
   // step 6: fixes, each verified by planning the changed guest again
-  const fixes = guestFixes(judged, c.cfg, (cfg) => judgedCase({ ...c, cfg }));
+  const fixes = guestFixes(judged, c.cfg, (cfg) => judgedCase({ ...c, cfg }), (release) => judgedCase({ ...c, release }));
   return { ...judged, fixes, findings: withFixes(judged.findings, fixes) };
 }
 
 // The placement consequences a checked change cures get its words as their fix.
-const CURED_BY_CHANGE: ReadonlySet<FindingCode> = new Set(['ram-relocated-qemu-xen', 'critical-device-dropped', 'device-dropped', 'device-relocated']);
+const CURED_BY_CHANGE: ReadonlySet<FindingCode> = new Set(['ram-relocated-qemu-xen', 'critical-device-dropped', 'device-dropped', 'device-relocated', 'type-not-read']);
 function withFixes(findings: Finding[], fixes: CaseFix[]): Finding[] {
   return findings.map((f) => {
     if (!CURED_BY_CHANGE.has(f.code)) return f;
     const cures = fixes.filter((x) => !x.remaining.includes(f.code)).map((x) => x.change);
     if (!cures.length) return f;
-    const text = cures.slice(0, 3).join(', or ');
+    const text = cures.slice(0, 4).join(', or ');
     return { ...f, fix: f.fix ? `${text}; or ${f.fix}` : text };
   });
 }

@@ -62,6 +62,30 @@ export function knownReleases(): string[] {
   );
 }
 
+/** The known releases after `r`, a list per series, oldest first. */
+export function releasesAfter(r: Release): Release[][] {
+  const out: Release[][] = [];
+  for (const s of RELEASE_SERIES) {
+    const patches = Array.from({ length: s.last + 1 }, (_, p) => p).filter((p) => !s.skipped?.includes(p) && (s.series > r.minor || (s.series === r.minor && p > r.patch)));
+    if (patches.length) out.push(patches.map((p) => ({ major: 4, minor: s.series, patch: p, text: `4.${s.series}.${p}` })));
+  }
+  return out;
+}
+
+/**
+ * Releases, at most one per series and in order, as advice reads them:
+ * 4.17.4, 4.18.1, 4.19.0, 4.20.0 ... up to the latest -> "4.17.4, 4.18.1 or
+ * 4.19.0 and later" (a tail of series that each start with it is said once).
+ */
+export function releaseListText(releases: Release[]): string {
+  const latest = RELEASE_SERIES[RELEASE_SERIES.length - 1].series;
+  let tail = releases.length;
+  while (tail > 0 && releases[tail - 1].patch === 0 && (tail === releases.length ? releases[tail - 1].minor === latest : releases[tail].minor === releases[tail - 1].minor + 1)) tail--;
+  const head = releases.slice(0, tail).map((r) => r.text);
+  if (tail < releases.length) head.push(`${releases[tail].text}${tail < releases.length - 1 || releases[tail].minor < latest ? ' and later' : ''}`);
+  return head.length > 1 ? `${head.slice(0, -1).join(', ')} or ${head.at(-1)}` : head[0];
+}
+
 /**
  * A Xen release by its number: 4.17.4, or 4.17 for 4.17.0. Only releases
  * xen.git tagged are accepted; anything else is an InputError naming `where`

@@ -128,7 +128,8 @@ export function outcomeOf(findings: readonly Finding[]): { outcome: CaseOutcome;
   let outcome: CaseOutcome = 'works';
   for (const f of findings) outcome = worse(outcome, effectOf(f.code));
   const hurting = findings.filter((f) => effectOf(f.code) !== 'works');
-  hurting.sort((a, b) => outcomeRank(effectOf(b.code)) - outcomeRank(effectOf(a.code)));
+  // worst first: by effect, then severity, so reasons[0] is the finding that makes the case as bad as it is
+  hurting.sort((a, b) => outcomeRank(effectOf(b.code)) - outcomeRank(effectOf(a.code)) || SEVERITIES.indexOf(severityOf(b.code)) - SEVERITIES.indexOf(severityOf(a.code)));
   const reasons = [...new Set(hurting.map((f) => f.code))];
   return { outcome, reasons };
 }

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHANGES, carries, carriersText, firstCarriers, knownReleases, parseRelease, parseTarget, type ChangeName } from '../../src/guest/releases.js';
+import { CHANGES, carries, carriersText, firstCarriers, knownReleases, parseRelease, parseTarget, releaseListText, releasesAfter, type ChangeName } from '../../src/guest/releases.js';
 import { InputError } from '../../src/errors.js';
 
 const carriesAt = (name: ChangeName, r: string) => carries(parseRelease(r), name);
@@ -119,5 +119,23 @@ describe('one table', () => {
       });
     }
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('later releases, as fixes name them', () => {
+  const r = (t: string) => parseRelease(t);
+  it('lists the releases after one, a list per series, every tag of each', () => {
+    const after = releasesAfter(r('4.21.1'));
+    expect(after.map((s) => s.map((x) => x.text))).toEqual([['4.21.2'], ['4.22.0']]);
+    expect(releasesAfter(r('4.6.1'))[0].map((x) => x.text)).toEqual(['4.6.3', '4.6.4', '4.6.5', '4.6.6']); // 4.6.2 was never tagged
+    expect(releasesAfter(r('4.22.0'))).toEqual([]);
+  });
+
+  it('says a run of series that each start fixed, up to the latest, once', () => {
+    const list = (...t: string[]) => releaseListText(t.map(r));
+    expect(list('4.17.4', '4.18.1', '4.19.0', '4.20.0', '4.21.0', '4.22.0')).toBe('4.17.4, 4.18.1 or 4.19.0 and later');
+    expect(list('4.3.0', '4.4.0', '4.5.0', '4.6.0', '4.7.0', '4.8.0', '4.9.0', '4.10.0', '4.11.0', '4.12.0', '4.13.0', '4.14.0', '4.15.0', '4.16.0', '4.17.0', '4.18.0', '4.19.0', '4.20.0', '4.21.0', '4.22.0')).toBe('4.3.0 and later');
+    expect(list('4.17.4', '4.18.1')).toBe('4.17.4 or 4.18.1'); // not every later series: no "and later"
+    expect(list('4.22.0')).toBe('4.22.0');
   });
 });
