@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { BusError, InputError, busToInput, carries, planGuest, readXlGuest, hvmloaderOf, parseBus, parseRelease, place, placeMany, withVersion, type BarInput, type BusInput, type DeviceInput, type PlacementResult } from '../src/index.js';
 import { advise } from '../src/advisor/advise.js';
 import { runCli } from './helpers/cli.js';
+import { STALE_RANGE } from './rules/common.js';
 
 const HOST: DeviceInput[] = [
   { slot: 0, vendorId: '0x8086', deviceId: '0x1237', classCode: '0x0600' },
@@ -96,17 +97,8 @@ describe('hvmloader changes at the tag that brought them', () => {
   });
 
   it('next reserved range per BAR (ecc607b185): skipped once in 4.7.3, 4.8.2, 4.9.0; per BAR in 4.7.4, 4.8.3, 4.9.1', () => {
-    const devices = [
-      dev(3, [mem32(0, '0x40000000')]),
-      dev(4, [mem32(0, '0x20000000')]),
-      dev(5, [mem32(0, '0x10000000')]),
-      dev(6, [mem32(0, '0x8000000')]),
-      dev(7, [mem32(0, '0x4000000')]),
-    ];
-    const reserved = [
-      { start: '0x7f800000', size: '0x1000' },
-      { start: '0xf8000000', size: '0x1000' },
-    ];
+    const devices = STALE_RANGE.devices(dev);
+    const { reserved } = STALE_RANGE;
     for (const [before, after] of [['4.7.3', '4.7.4'], ['4.8.2', '4.8.3'], ['4.9.0', '4.9.1']]) {
       expect(where(place(bus(before, devices, { reserved })), 7), before).toBe('low 0xf8000000');
       expect(where(place(bus(after, devices, { reserved })), 7), after).toBe('unplaced');

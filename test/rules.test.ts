@@ -4,6 +4,7 @@
 // helps, the neighbouring version is placed too to show the difference.
 import { describe, expect, it } from 'vitest';
 import { BusError, place, type BarInput, type BusInput, type DeviceInput, type PlacementResult } from '../src/index.js';
+import { STALE_RANGE } from './rules/common.js';
 
 const HOST: DeviceInput[] = [
   { slot: 0, vendorId: '0x8086', deviceId: '0x1237', classCode: '0x0600' },
@@ -175,19 +176,10 @@ describe('4.6 (RELEASE-4.6.0)', () => {
   });
 
   it('finds the next reserved range once, so a BAR placed past one range can land on the next', () => {
-    const devices = [
-      dev(3, [mem32(0, '0x40000000')]),
-      dev(4, [mem32(0, '0x20000000')]),
-      dev(5, [mem32(0, '0x10000000')]),
-      dev(6, [mem32(0, '0x8000000')]),
-      dev(7, [mem32(0, '0x4000000')]),
-    ];
+    const devices = STALE_RANGE.devices(dev);
     // R1 just above RAM, R2 inside the grown hole: the hole falls back to 0x7f000000,
     // the next range is R1, and the 1 GiB BAR at 0x80000000 passes it without a skip
-    const reserved = [
-      { start: '0x7f800000', size: '0x1000' },
-      { start: '0xf8000000', size: '0x1000' },
-    ];
+    const { reserved } = STALE_RANGE;
     const r46 = place(bus('4.6', devices, { reserved }));
     expect(r46.lowHole.start).toBe('0x7f000000');
     expect(where(r46, 7)).toBe('low 0xf8000000'); // on top of R2

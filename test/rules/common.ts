@@ -58,3 +58,17 @@ export function ioBar(slot: number, index: number, size: string, address: string
 export function unplaced(slot: number, index: number | 'rom', type: PlacedBar['type'], size: string, fn = 0): PlacedBar {
   return { slot, function: fn, index, reg: regOf(index), type, size, placement: 'unplaced', address: null };
 }
+
+/**
+ * The bus that tells a once-found next reserved range (4.6) from one looked up
+ * per BAR (ecc607b185): 32-bit BARs halving from 1 GiB in slots 3-7, a range
+ * just above RAM and one inside the grown hole. Once-found, the 64 MiB BAR of
+ * slot 7 lands on the second range; looked up per BAR, it skips it and gets no space.
+ */
+export const STALE_RANGE = {
+  devices: (dev: (slot: number, bars: BarInput[]) => DeviceInput) => ['0x40000000', '0x20000000', '0x10000000', '0x8000000', '0x4000000'].map((size, i) => dev(3 + i, [mem32(0, size)])),
+  reserved: [
+    { start: '0x7f800000', size: '0x1000' },
+    { start: '0xf8000000', size: '0x1000' },
+  ],
+};
