@@ -254,11 +254,6 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
     for (const key in d) {
       const v = d[key];
       switch (key) {
-        case 'name':
-        case 'description':
-        case 'comment':
-          if (typeof v !== 'string') return GIVE_UP;
-          break;
         case 'slot':
           slot = int(v, 0, 31);
           if (slot < 0) return GIVE_UP;
@@ -286,6 +281,11 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
         case 'bars':
           if (!Array.isArray(v) || v.length > 7) return GIVE_UP;
           bars = v;
+          break;
+        case 'name':
+        case 'description':
+        case 'comment':
+          if (typeof v !== 'string') return GIVE_UP;
           break;
         default:
           return GIVE_UP;
@@ -324,11 +324,6 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
       for (const key in b) {
         const v = b[key];
         switch (key) {
-          case 'name':
-          case 'description':
-          case 'comment':
-            if (typeof v !== 'string') return GIVE_UP;
-            break;
           case 'index':
             if (v === undefined) return GIVE_UP;
             index = v;
@@ -345,6 +340,11 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
           case 'size':
             size = v;
             haveSize = true;
+            break;
+          case 'name':
+          case 'description':
+          case 'comment':
+            if (typeof v !== 'string') return GIVE_UP;
             break;
           default:
             return GIVE_UP; // mask, maskHigh and anything unknown
