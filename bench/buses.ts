@@ -113,11 +113,11 @@ function maskOf(bar: BarInput): BarInput {
   if (bar.type === 'mem64') {
     const low = Number((~(size - 1n) & 0xfffffff0n) | 0x4n | (bar.prefetchable ? 0x8n : 0n));
     const high = Number((~(size - 1n) >> 32n) & 0xffffffffn);
-    return { index: bar.index, type: bar.type, prefetchable: bar.prefetchable, mask: '0x' + low.toString(16), maskHigh: '0x' + high.toString(16) };
+    return { index: bar.index, type: bar.type, ...(bar.prefetchable ? { prefetchable: true } : {}), mask: '0x' + low.toString(16), maskHigh: '0x' + high.toString(16) };
   }
   if (bar.type === 'io') return { index: bar.index, type: 'io', mask: '0x' + Number((~(size - 1n) & 0xfffffffcn) | 1n).toString(16) };
   if (bar.type === 'rom') return { type: 'rom', mask: '0x' + Number(~(size - 1n) & 0xfffff800n).toString(16) };
-  return { index: bar.index, type: 'mem32', prefetchable: bar.prefetchable, mask: '0x' + Number((~(size - 1n) & 0xfffffff0n) | (bar.prefetchable ? 0x8n : 0n)).toString(16) };
+  return { index: bar.index, type: 'mem32', ...(bar.prefetchable ? { prefetchable: true } : {}), mask: '0x' + Number((~(size - 1n) & 0xfffffff0n) | (bar.prefetchable ? 0x8n : 0n)).toString(16) };
 }
 
 /**

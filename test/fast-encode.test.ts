@@ -11,11 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { encode, parseBus, place } from '../src/index.js';
 import { encodeBuses } from '../src/engine/encode.js';
 import { fastEncodeBus, MAX_BUS_WORDS } from '../src/engine/fast.js';
-import { fullBus, typicalBus } from '../bench/buses.js';
+import { fullBus, realisticBuses, typicalBus } from '../bench/buses.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const bundled = readdirSync(join(root, 'scenarios/buses')).map((f) => JSON.parse(readFileSync(join(root, 'scenarios/buses', f), 'utf8')) as Record<string, unknown>);
-const samples: Record<string, unknown>[] = [...bundled, typicalBus() as never, typicalBus('4.6') as never, typicalBus('4.2') as never];
+// guests as planGuest builds them: RMRRs, both device models, raw read-backs (masks) on every third
+const realistic = realisticBuses(9, new URL('..', import.meta.url)) as unknown as Record<string, unknown>[];
+const samples: Record<string, unknown>[] = [...bundled, ...realistic, typicalBus() as never, typicalBus('4.6') as never, typicalBus('4.2') as never];
 
 /** The record the detailed path writes, or its refusal. */
 function detailed(input: unknown): { words?: number[]; error?: string } {
@@ -48,7 +50,7 @@ const value = fc.oneof(
     '0x0', '0x4', '0x8', '0x10', '0x800', '0x1000', '0x1001', '0x80000000', '0x80000001', '0x100000000', '0x8000000000000000',
     '0x10000000000000000', '0x00000000000000000010', '0X1000', '0x1aB0', '0xfffff000', '0x100000', '0xff000', '0x100001000',
     '0xfffffff000', '0x100000000000', '0xfc100000', '0xfc000000', '0xfe000000', '0x7000', '0x7113', '0x8086', '0xffff', '0x10000',
-    '0x0680', '0x', '0x-1', '1000', ' 0x10', '0x10 ', 'mem32', 'mem64', 'io', 'rom', 'xen', '4.2', '4.21', '9.9', 'constructor', '',
+    '0x0680', '0xfffffff0', '0xfffffffc', '0xfffff800', '0xffffffff', '0xfffffff1', '0x', '0x-1', '1000', ' 0x10', '0x10 ', 'mem32', 'mem64', 'io', 'rom', 'xen', '4.2', '4.21', '9.9', 'constructor', '',
   ),
   fc.constantFrom(0, -0, 1, 4, 5, 6, 7, 8, 31, 32, 36, 52, 53, 255, 256, 4096, 0x100000, 2 ** 32, 2 ** 53, 1.5, -1, NaN, Infinity),
   fc.constantFrom(true, false, null, undefined, [], {}, 'rom'),
@@ -113,7 +115,7 @@ describe('fast path from plain bus objects', () => {
         else seen.refused++;
         expect(viaEncode(input)).toEqual(want);
       }),
-      { numRuns: 3000 },
+      { numRuns: 4000 },
     );
     // the runs exercised all three outcomes
     expect(seen.fast).toBeGreaterThan(100);

@@ -2,8 +2,8 @@
 // straight to a bus record: one pass that reads each field once, parses
 // 0x-hex digit by digit into 32-bit halves, and writes the record as it goes.
 //
-// It only ever accepts: whenever anything is wrong or merely unusual (a
-// mask, an unknown or undefined field, devices or BARs out of order, a
+// It only ever accepts: whenever anything is wrong or merely unusual (an
+// unknown or undefined field, devices or BARs out of order, a
 // number it would have to think about) it gives up and the caller takes the
 // detailed path (parseBus), which words the refusal or, for a good bus,
 // checks and encodes it as before. So the refusals are parseBus's, word for
@@ -318,9 +318,9 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
       let type = -1;
       let prefetch = false;
       let haveSize = false;
-      let sizeLo = 0;
-      let sizeHi = 0;
       let size: unknown;
+      let mask: unknown;
+      let maskHigh: unknown;
       for (const key in b) {
         const v = b[key];
         switch (key) {
@@ -338,8 +338,17 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
             prefetch = v;
             break;
           case 'size':
+            if (v === undefined) return GIVE_UP;
             size = v;
             haveSize = true;
+            break;
+          case 'mask':
+            if (v === undefined) return GIVE_UP;
+            mask = v;
+            break;
+          case 'maskHigh':
+            if (v === undefined) return GIVE_UP;
+            maskHigh = v;
             break;
           case 'name':
           case 'description':
@@ -347,10 +356,12 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
             if (typeof v !== 'string') return GIVE_UP;
             break;
           default:
-            return GIVE_UP; // mask, maskHigh and anything unknown
+            return GIVE_UP;
         }
       }
-      if (type < 0 || !haveSize) return GIVE_UP;
+      // a size or a raw read-back (mask), not both; maskHigh only with a mem64 mask
+      if (type < 0 || haveSize === (mask !== undefined)) return GIVE_UP;
+      if (maskHigh !== undefined && (haveSize || type !== L.TYPE_MEM64)) return GIVE_UP;
       let reg: number;
       if (type === L.TYPE_ROM) {
         if (index !== undefined && index !== 'rom') return GIVE_UP;
@@ -362,15 +373,28 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
       if (reg < nextReg) return GIVE_UP;
       nextReg = reg + (type === L.TYPE_MEM64 ? 2 : 1);
       if (prefetch && (type === L.TYPE_IO || type === L.TYPE_ROM)) return GIVE_UP;
-      if (!u64(size) || !sizeFits(type)) return GIVE_UP;
-      sizeLo = LO;
-      sizeHi = HI;
+      let bflags = prefetch ? L.BARF_PREFETCH : 0;
+      if (haveSize) {
+        if (!u64(size) || !sizeFits(type)) return GIVE_UP;
+        words[barAt + L.BAR_VALUE] = LO;
+        words[barAt + L.BAR_VALUE + 1] = HI;
+        words[barAt + L.BAR_MASK_HIGH] = 0;
+      } else {
+        // the read-back of a 32-bit register
+        if (!u64(mask) || HI !== 0) return GIVE_UP;
+        bflags |= L.BARF_HAS_MASK;
+        words[barAt + L.BAR_VALUE] = LO;
+        words[barAt + L.BAR_VALUE + 1] = 0;
+        words[barAt + L.BAR_MASK_HIGH] = 0;
+        if (maskHigh !== undefined) {
+          if (!u64(maskHigh) || HI !== 0) return GIVE_UP;
+          bflags |= L.BARF_HAS_MASK_HIGH;
+          words[barAt + L.BAR_MASK_HIGH] = LO;
+        }
+      }
       words[barAt + L.BAR_INDEX] = reg;
       words[barAt + L.BAR_TYPE] = type;
-      words[barAt + L.BAR_FLAGS] = prefetch ? L.BARF_PREFETCH : 0;
-      words[barAt + L.BAR_VALUE] = sizeLo;
-      words[barAt + L.BAR_VALUE + 1] = sizeHi;
-      words[barAt + L.BAR_MASK_HIGH] = 0;
+      words[barAt + L.BAR_FLAGS] = bflags;
       barAt += L.BAR_WORDS;
     }
   }
