@@ -367,8 +367,12 @@ function scanBus(nDevices: u32): void {
     barAt += <usize>(nBars * BAR_WORDS) * 4;
     if (vendor == 0xffff && device == 0xffff) continue; // reads as an empty slot
 
-    loadRegisters(thisBars, nBars);
-    probeDevice(devfn, vendor, device);
+    // A function without BARs reads 0 from every register, which each
+    // version's probe skips: nothing to load or probe (the INTx line remains).
+    if (nBars != 0) {
+      loadRegisters(thisBars, nBars);
+      probeDevice(devfn, vendor, device);
+    }
 
     if (pin != 0) {
       const irq = linkIrq(((pin - 1) + (devfn >> 3)) & 3);
