@@ -79,13 +79,13 @@ function mutate(sample: unknown, edits: Edit[]): unknown {
       const j = e.other % at.length;
       if (e.op === 'swap') [at[i], at[j]] = [at[j], at[i]];
       else if (e.op === 'copy') at.splice(j, 0, structuredClone(at[i]));
-      else at[i] = e.value;
+      else at[i] = structuredClone(e.value); // a copy: the generator hands out the same {} and []
     } else {
       // mostly a key the object has, so most edits change a value the contract checks
       const own = Object.keys(at);
       const key = e.other % 4 !== 0 && own.length > 0 ? own[e.other % own.length] : e.key;
       if (e.op === 'delete') delete at[key];
-      else at[key] = e.value;
+      else at[key] = structuredClone(e.value);
     }
   }
   return input;

@@ -38,11 +38,12 @@ const VERSION_FACTS = new Map<string, VersionFacts>(
   }),
 );
 
-// the halves of the last number read by u64()
-let LO = 0;
-let HI = 0;
+// The halves of the last number read by u64(). A typed array, not two
+// module variables: a variable holding a value over 2^31 would box it on
+// every store.
+const HALVES = new Uint32Array(2);
 
-/** Reads a 0x-hex string or a safe non-negative integer into LO/HI; false for anything else. */
+/** Reads a 0x-hex string or a safe non-negative integer into HALVES; false for anything else. */
 function u64(v: unknown): boolean {
   if (typeof v === 'string') {
     const n = v.length;
@@ -65,14 +66,15 @@ function u64(v: unknown): boolean {
       if (i < split) hi = hi * 16 + d;
       else lo = lo * 16 + d;
     }
-    LO = lo;
-    HI = hi;
+    HALVES[0] = lo;
+    HALVES[1] = hi;
     return true;
   }
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v) || v < 0) return false;
-    LO = v % TWO32;
-    HI = (v - LO) / TWO32;
+    const lo = v % TWO32;
+    HALVES[0] = lo;
+    HALVES[1] = (v - lo) / TWO32;
     return true;
   }
   return false;
@@ -80,7 +82,7 @@ function u64(v: unknown): boolean {
 
 /** A 16-bit id from hex or a number, or -1. */
 function u16(v: unknown): number {
-  return u64(v) && HI === 0 && LO <= 0xffff ? LO : -1;
+  return u64(v) && HALVES[1] === 0 && HALVES[0] <= 0xffff ? HALVES[0] : -1;
 }
 
 const isPow2 = (x: number) => x !== 0 && (x & (x - 1)) === 0;
@@ -96,12 +98,12 @@ function plain(v: unknown): v is Record<string, unknown> {
 
 /** Sizes the contract allows per type, as halves: mem32/io/rom below 4 GiB, mem64 up to 2^63. */
 function sizeFits(type: number): boolean {
-  if (HI === 0) {
-    if (!isPow2(LO)) return false;
+  if (HALVES[1] === 0) {
+    if (!isPow2(HALVES[0])) return false;
     const min = type === L.TYPE_IO ? 4 : type === L.TYPE_ROM ? 2048 : 16;
-    return LO >= min && LO <= 0x80000000;
+    return HALVES[0] >= min && HALVES[0] <= 0x80000000;
   }
-  return type === L.TYPE_MEM64 && LO === 0 && isPow2(HI) && HI <= 0x80000000;
+  return type === L.TYPE_MEM64 && HALVES[0] === 0 && isPow2(HALVES[1]) && HALVES[1] <= 0x80000000;
 }
 
 /**
@@ -140,16 +142,16 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
       }
       case 'lowMemEnd':
         // a multiple of 4096 from 1 MiB to 4 GiB
-        if (!u64(v) || (LO & 0xfff) !== 0 || !(HI === 0 ? LO >= 0x100000 : HI === 1 && LO === 0)) return GIVE_UP;
-        lowLo = LO;
-        lowHi = HI;
+        if (!u64(v) || (HALVES[0] & 0xfff) !== 0 || !(HALVES[1] === 0 ? HALVES[0] >= 0x100000 : HALVES[1] === 1 && HALVES[0] === 0)) return GIVE_UP;
+        lowLo = HALVES[0];
+        lowHi = HALVES[1];
         haveLow = true;
         break;
       case 'highMemEnd':
         // 0, or a multiple of 4096 from 4 GiB to below 2^44
-        if (!u64(v) || (LO & 0xfff) !== 0 || (HI === 0 ? LO !== 0 : HI >= 0x1000)) return GIVE_UP;
-        highLo = LO;
-        highHi = HI;
+        if (!u64(v) || (HALVES[0] & 0xfff) !== 0 || (HALVES[1] === 0 ? HALVES[0] !== 0 : HALVES[1] >= 0x1000)) return GIVE_UP;
+        highLo = HALVES[0];
+        highHi = HALVES[1];
         break;
       case 'allowMemoryRelocate':
         if (typeof v !== 'boolean') return GIVE_UP;
@@ -157,8 +159,8 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
         break;
       case 'mmioHoleSize':
         if (!u64(v)) return GIVE_UP;
-        holeLo = LO;
-        holeHi = HI;
+        holeLo = HALVES[0];
+        holeHi = HALVES[1];
         flags |= L.FLAG_MMIO_HOLE_SET;
         break;
       case 'xenPlatformBarUc':
@@ -216,13 +218,13 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
           break;
         case 'start':
           // both halves below 4 GiB, so the end below is exact
-          if (!u64(v) || HI !== 0) return GIVE_UP;
-          s = LO;
+          if (!u64(v) || HALVES[1] !== 0) return GIVE_UP;
+          s = HALVES[0];
           haveStart = true;
           break;
         case 'size':
-          if (!u64(v) || HI !== 0 || LO === 0) return GIVE_UP;
-          z = LO;
+          if (!u64(v) || HALVES[1] !== 0 || HALVES[0] === 0) return GIVE_UP;
+          z = HALVES[0];
           haveSize = true;
           break;
         default:
@@ -376,20 +378,20 @@ export function fastEncodeBus(input: unknown, words: Uint32Array, at: number): n
       let bflags = prefetch ? L.BARF_PREFETCH : 0;
       if (haveSize) {
         if (!u64(size) || !sizeFits(type)) return GIVE_UP;
-        words[barAt + L.BAR_VALUE] = LO;
-        words[barAt + L.BAR_VALUE + 1] = HI;
+        words[barAt + L.BAR_VALUE] = HALVES[0];
+        words[barAt + L.BAR_VALUE + 1] = HALVES[1];
         words[barAt + L.BAR_MASK_HIGH] = 0;
       } else {
         // the read-back of a 32-bit register
-        if (!u64(mask) || HI !== 0) return GIVE_UP;
+        if (!u64(mask) || HALVES[1] !== 0) return GIVE_UP;
         bflags |= L.BARF_HAS_MASK;
-        words[barAt + L.BAR_VALUE] = LO;
+        words[barAt + L.BAR_VALUE] = HALVES[0];
         words[barAt + L.BAR_VALUE + 1] = 0;
         words[barAt + L.BAR_MASK_HIGH] = 0;
         if (maskHigh !== undefined) {
-          if (!u64(maskHigh) || HI !== 0) return GIVE_UP;
+          if (!u64(maskHigh) || HALVES[1] !== 0) return GIVE_UP;
           bflags |= L.BARF_HAS_MASK_HIGH;
-          words[barAt + L.BAR_MASK_HIGH] = LO;
+          words[barAt + L.BAR_MASK_HIGH] = HALVES[0];
         }
       }
       words[barAt + L.BAR_INDEX] = reg;
