@@ -9,6 +9,11 @@
 // checks and encodes it as before. So the refusals are parseBus's, word for
 // word, and a bus this path accepts is one parseBus accepts, encoded to the
 // same words (test/fast-encode.test.ts checks both on mutated buses).
+//
+// Fields are read with for-in, which sees an object's own enumerable string
+// keys: everything JSON.parse and object literals make. Only objects whose
+// prototype is Object.prototype are taken (class instances, null-prototype
+// objects and anything else go the detailed way).
 
 import { DEFAULT_PHYS_ADDR_BITS, ROM_INDEX } from '../bus.js';
 import { DEFAULT_VERSION, VERSIONS, VERSION_NAMES, type VersionName } from '../versions.js';
