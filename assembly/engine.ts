@@ -229,12 +229,11 @@ function linkIrq(link: u32): u32 {
 // Lays out a device's registers as the simulated config space presents them:
 // every BAR reads as its flags at address 0, the ROM as 0 (disabled); a probe
 // write keeps only the writable bits.
-function loadRegisters(barAt: usize, nBars: u32): void {
-  for (let r: u32 = 0; r < REGS_PER_DEVICE; r++) {
-    wr(regW, r, 0);
-    wr(regF, r, 0);
-    wr(regT, r, TYPE_MEM32);
-  }
+// Returns the registers it wrote, one bit each: a register left out reads 0,
+// which every version's probe skips, so probeDevice passes over it and its
+// stale table entries are never read.
+function loadRegisters(barAt: usize, nBars: u32): u32 {
+  let used: u32 = 0;
   for (let b: u32 = 0; b < nBars; b++) {
     const at = barAt + <usize>(b * BAR_WORDS) * 4;
     const index = rd(at, BAR_INDEX);
@@ -245,6 +244,7 @@ function loadRegisters(barAt: usize, nBars: u32): void {
     const prefetch: u32 = (bflags & BARF_PREFETCH) != 0 ? 8 : 0;
     const sizeMask: u64 = ~(value - 1); // the read-back a BAR of this size gives
     wr(regT, index, type);
+    used |= <u32>1 << index;
     if (type == TYPE_MEM32) {
       wr(regF, index, prefetch);
       wr(regW, index, (fromMask ? lo(value) : lo(sizeMask)) & MEM_MASK);
@@ -254,15 +254,19 @@ function loadRegisters(barAt: usize, nBars: u32): void {
       let upper: u32 = hi(sizeMask);
       if (fromMask) upper = (bflags & BARF_HAS_MASK_HIGH) != 0 ? rd(at, BAR_MASK_HIGH) : 0xffffffff;
       wr(regW, index + 1, upper);
+      wr(regF, index + 1, 0);
       wr(regT, index + 1, TYPE_MEM64);
+      used |= <u32>1 << (index + 1);
     } else if (type == TYPE_IO) {
       wr(regF, index, 1);
       wr(regW, index, (fromMask ? lo(value) : lo(sizeMask)) & ~(<u32>3));
     } else {
       // ROM: address bits and the enable bit are writable
+      wr(regF, index, 0);
       wr(regW, index, fromMask ? lo(value) : (lo(sizeMask) | ROM_ENABLE));
     }
   }
+  return used;
 }
 
 @inline function readBack(reg: u32, written: u32): u32 {
@@ -310,9 +314,10 @@ function placePlatformBar(devfn: u32, bar: u32, reg: u32, size: u64, data: u32, 
 }
 
 // Sizes one device's BARs the way its version probes them (pci.c, BAR loop).
-function probeDevice(devfn: u32, vendor: u32, device: u32): void {
+function probeDevice(devfn: u32, vendor: u32, device: u32, used: u32): void {
   const isPlatform = has(B_PLATFORM_BAR) && !platformUc && vendor == VENDOR_XEN && (device == 1 || device == 2);
   for (let bar: u32 = 0; bar < REGS_PER_DEVICE; bar++) {
+    if ((used & (<u32>1 << bar)) == 0) continue; // reads 0: no BAR in any version
     const isRom = bar == 6;
     const reg: u32 = isRom ? REG_ROM : 0x10 + 4 * bar;
     const data = rd(regF, bar); // value before the probe: flags, address 0
@@ -367,8 +372,9 @@ function scanBus(nDevices: u32): void {
     barAt += <usize>(nBars * BAR_WORDS) * 4;
     if (vendor == 0xffff && device == 0xffff) continue; // reads as an empty slot
 
-    loadRegisters(thisBars, nBars);
-    probeDevice(devfn, vendor, device);
+    // A function without BARs reads 0 from every register, which each
+    // version's probe skips: nothing to load or probe (the INTx line remains).
+    if (nBars != 0) probeDevice(devfn, vendor, device, loadRegisters(thisBars, nBars));
 
     if (pin != 0) {
       const irq = linkIrq(((pin - 1) + (devfn >> 3)) & 3);

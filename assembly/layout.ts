@@ -1,7 +1,7 @@
-// Binary layout of a bus and of a placement result in linear memory.
-// Mirrors src/engine/layout.ts word for word; test/layout.test.ts checks that
-// the exported values agree. Every field is a 32-bit word; a 64-bit value is
-// two words, low first.
+// Binary layout of a bus record and a result record in the engine's memory.
+// This file owns the layout: scripts/layout.mjs generates src/engine/layout.ts
+// from it at build time. Every field is a 32-bit word; a 64-bit value is two
+// words, low first.
 
 // ---- input: one bus record ------------------------------------------------
 export const BUS_WORDS: u32 = 0; // total words of this record, header included

@@ -1,10 +1,12 @@
 // Builds what is out of date: the wasm engine when assembly/ changed, the
-// TypeScript when src/ or bench/ changed. `npm start` and `npm test` call it
+// TypeScript when src/ or bench/ changed, after regenerating the layout
+// module from the engine's. `npm start` and `npm test` call it
 // after `npm ci` has just built everything, so skipping an up-to-date step
 // saves most of their start-up. --force rebuilds both.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeLayout } from './layout.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const force = process.argv.includes('--force');
@@ -26,4 +28,6 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 if (stale(['build/engine.wasm'], ['assembly', 'asconfig.json', 'package-lock.json'])) run(bin('asc'), ['assembly/index.ts', '--target', 'release']);
+// src/engine/layout.ts is generated from assembly/layout.ts (written only when it differs)
+writeLayout(root);
 if (stale(['dist/src/index.js', 'dist/src/cli.js'], ['src', 'bench', 'tsconfig.json', 'package-lock.json'])) run(bin('tsc'), ['-p', 'tsconfig.json']);

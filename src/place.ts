@@ -1,10 +1,10 @@
 // The public placement API: place() for one bus, placeMany() for thousands
 // in one engine call.
 
-import { isBus, parseBus, type Bus } from './bus.js';
+import { parseBus, type Bus } from './bus.js';
 import type { BusInput, PlacementResult } from './contract.js';
 import { decodeResult } from './engine/decode.js';
-import { behavioursOf, encodeBuses, isEncodedBuses, type EncodedBuses } from './engine/encode.js';
+import { encodeInputs, isEncodedBuses, type EncodedBuses } from './engine/encode.js';
 import { BusError } from './errors.js';
 import * as L from './engine/layout.js';
 import { runBatch } from './engine/wasm.js';
@@ -17,9 +17,9 @@ export interface PlaceOptions {
 
 /** Where hvmloader puts every BAR of one bus. Throws BusError on bad input. */
 export function place(bus: BusInput | Bus, options: PlaceOptions = {}): PlacementResult {
-  const checked = parseBus(bus);
-  const out = runBatch(encodeBuses([checked]).chunks[0], options.log ?? true);
-  return decodeResult(checked.hvmloader, behavioursOf(checked), out, out[0], { ...options, xen: checked.profile?.release });
+  const batch = encodeInputs([bus], (b) => parseBus(b));
+  const out = runBatch(batch.chunks[0], options.log ?? true);
+  return decodeResult(batch.versions[0], batch.behaviours[0], out, out[0], { ...options, xen: batch.releases[0] });
 }
 
 /** The numbers most sweeps need, read straight from the engine's output. */
@@ -106,7 +106,7 @@ export class Placements implements Iterable<PlacementResult> {
 /** Validates and encodes buses once, for repeated placeMany() calls. */
 export function encode(buses: readonly (BusInput | Bus)[]): EncodedBuses {
   if (!Array.isArray(buses)) throw new BusError([{ path: '', message: 'expected a list of buses' }]);
-  return encodeBuses(buses.map((b, i) => (isBus(b) ? b : parseBus(b, `buses[${i}]`))));
+  return encodeInputs(buses, (b, i) => parseBus(b, `buses[${i}]`));
 }
 
 /**

@@ -1,7 +1,8 @@
 // Bus -> bus record (see layout.ts). A batch is the records back to back in
 // one Uint32Array, built once and copied into the engine with a single set().
 
-import { profileOf, type Bus } from '../bus.js';
+import { isBus, profileOf, type Bus } from '../bus.js';
+import { fastEncodeBus, fastInfo, MAX_BUS_WORDS } from './fast.js';
 import * as L from './layout.js';
 import { LIMITS } from '../limits.js';
 
@@ -26,8 +27,12 @@ const FIXED_EVENTS = 40;
 
 /** Words the engine may write for this bus's result, at most. */
 export function resultWordsBound(bus: Bus): number {
-  const regs = bus.devices.length * 7;
-  return L.RES_HEADER_WORDS + regs * L.PLACED_WORDS + (FIXED_EVENTS + bus.devices.length + regs * 2) * L.EVENT_WORDS;
+  return resultWordsFor(bus.devices.length);
+}
+
+function resultWordsFor(devices: number): number {
+  const regs = devices * 7;
+  return L.RES_HEADER_WORDS + regs * L.PLACED_WORDS + (FIXED_EVENTS + devices + regs * 2) * L.EVENT_WORDS;
 }
 
 function put64(words: Uint32Array, at: number, value: bigint): void {
@@ -133,28 +138,69 @@ export function isEncodedBuses(value: unknown): value is EncodedBuses {
  * memory and no size is computed past 32 bits.
  */
 export function encodeBuses(buses: readonly Bus[], chunkBytes: number = LIMITS.engineChunkBytes): EncodedBuses {
-  const chunks: EncodedChunk[] = [];
+  return encodeInputs(buses, undefined, chunkBytes);
+}
+
+// The buffer records are written into, kept between calls (taken while in use).
+let scratch: Uint32Array | undefined;
+
+/**
+ * Encodes buses given as plain objects (BusInput) or checked Bus objects.
+ * With `check`, a plain object is written by the fast path (engine/fast.ts)
+ * and, when that gives up, checked by `check` (parseBus: it throws the
+ * refusal) and encoded from the Bus. Without it every item is a Bus.
+ */
+export function encodeInputs(
+  buses: readonly unknown[],
+  check: ((input: unknown, i: number) => Bus) | undefined,
+  chunkBytes: number = LIMITS.engineChunkBytes,
+): EncodedBuses {
   const maxWords = Math.floor(Math.min(chunkBytes, LIMITS.engineChunkBytes) / 4);
+  const chunks: EncodedChunk[] = [];
+  const versions: Bus['hvmloader'][] = new Array(buses.length);
+  const behaviours: number[] = new Array(buses.length);
+  const releases: (string | undefined)[] = new Array(buses.length); // the fast path takes no `xen`
+  let buf = scratch ?? new Uint32Array(4 * MAX_BUS_WORDS);
+  scratch = undefined;
+  let at = 0; // words of the current chunk in buf
+  let resultWords = 0;
   let first = 0;
-  while (first < buses.length) {
-    let total = 0;
-    let resultWords = 0;
-    let end = first;
-    while (end < buses.length) {
-      const w = busWords(buses[end]);
-      const r = resultWordsBound(buses[end]) + 1;
-      if (end > first && total + w + resultWords + r > maxWords) break;
-      total += w;
-      resultWords += r;
-      end++;
+  for (let i = 0; i < buses.length; i++) {
+    if (buf.length < at + MAX_BUS_WORDS) {
+      const bigger = new Uint32Array(Math.max(buf.length * 2, at + MAX_BUS_WORDS));
+      bigger.set(buf.subarray(0, at));
+      buf = bigger;
     }
-    const words = new Uint32Array(total);
-    let at = 0;
-    for (let i = first; i < end; i++) at = encodeBus(buses[i], words, at);
-    chunks.push({ words, count: end - first, first, resultWords });
-    first = end;
+    const input = buses[i];
+    let end = check && !isBus(input) ? fastEncodeBus(input, buf, at) : -1;
+    let devices: number;
+    if (end >= 0) {
+      versions[i] = fastInfo.version;
+      behaviours[i] = fastInfo.behaviours;
+      devices = fastInfo.devices;
+    } else {
+      const bus = check && !isBus(input) ? check(input, i) : (input as Bus);
+      end = encodeBus(bus, buf, at);
+      versions[i] = bus.hvmloader;
+      behaviours[i] = behavioursOf(bus);
+      releases[i] = bus.profile?.release;
+      devices = bus.devices.length;
+    }
+    const r = resultWordsFor(devices) + 1;
+    if (i > first && end + resultWords + r > maxWords) {
+      // this bus starts the next chunk
+      chunks.push({ words: buf.slice(0, at), count: i - first, first, resultWords });
+      buf.copyWithin(0, at, end);
+      end -= at;
+      first = i;
+      resultWords = 0;
+    }
+    at = end;
+    resultWords += r;
   }
-  const batch: EncodedBuses = Object.freeze({ count: buses.length, versions: Object.freeze(buses.map((b) => b.hvmloader)), behaviours: Object.freeze(buses.map(behavioursOf)), releases: Object.freeze(buses.map((b) => b.profile?.release)), chunks: Object.freeze(chunks) });
+  if (first < buses.length) chunks.push({ words: buf.slice(0, at), count: buses.length - first, first, resultWords });
+  scratch = buf.length <= 64 * MAX_BUS_WORDS ? buf : undefined;
+  const batch: EncodedBuses = Object.freeze({ count: buses.length, versions: Object.freeze(versions), behaviours: Object.freeze(behaviours), releases: Object.freeze(releases), chunks: Object.freeze(chunks) });
   made.add(batch);
   return batch;
 }

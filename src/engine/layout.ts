@@ -1,7 +1,7 @@
-// Binary layout of a bus record and a result record in the engine's memory.
-// This module owns the layout; assembly/layout.ts mirrors it and
-// test/layout.test.ts checks every value against the compiled engine's exports.
-// Every field is a 32-bit word; a 64-bit value is two words, low first.
+// GENERATED from assembly/layout.ts by scripts/layout.mjs (run by npm run build):
+// do not edit; change assembly/layout.ts instead. test/layout.test.ts checks
+// that this file is what the script writes, and every value against the
+// compiled engine's exports.
 
 // ---- input: one bus record ------------------------------------------------
 export const BUS_WORDS = 0; // total words of this record, header included
