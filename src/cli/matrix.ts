@@ -2,8 +2,9 @@
 
 import { Presets, SingleBar } from 'cli-progress';
 import { InputError } from '../errors.js';
-import { csv, html, json, markdown, summaryLines } from '../matrix/report.js';
-import { computeMatrix } from '../matrix/run.js';
+import { csvHeader, csvLine, html, jsonClose, jsonOpen, jsonRow, markdown, summaryLines } from '../matrix/report.js';
+import { computeMatrix, type Matrix, type Row } from '../matrix/run.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { DEFAULT_SPACE, makeSpace, readSpaceFile } from '../matrix/space.js';
 import { readInput, writeOutput, type Io } from './io.js';
 import { parseTarget, type Target } from '../guest/releases.js';
@@ -68,29 +69,69 @@ export function runMatrix(flags: MatrixFlags, io: Io): void {
   if (flags.devices.length) overrides.set('deviceSets', flags.devices);
   if (overrides.size) space = { ...makeSpace(overrides, '--set'), ...pick(space, overrides) };
   // a progress bar on a terminal only (cli-progress stays silent otherwise)
-  const bar = new SingleBar({ format: 'placing {bar} {value}/{total} buses', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar({ format: 'judging {bar} {value}/{total} configurations', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
   let started = false;
-  const matrix = computeMatrix(
-    space,
-    from,
-    to,
-    (done, total) => {
-      if (!process.stderr.isTTY) return;
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
+  const onProgress = (done: number, total: number) => {
+    if (!process.stderr.isTTY) return;
+    if (!started) {
+      bar.start(total, 0);
+      started = true;
+    }
+    bar.update(done);
+  };
+  // CSV and JSON rows are written as they come, not kept: a sweep of a million
+  // configurations stays in bounded memory. Markdown and HTML need only the aggregate.
+  // (opened at the first row, so a refused space writes nothing)
+  const streamed = flags.format === 'csv' || flags.format === 'json';
+  let sink: { write(text: string): void; close(): void } | undefined;
+  const open = () => {
+    if (!sink) {
+      sink = outputSink(flags.out, io);
+      sink.write(flags.format === 'csv' ? csvHeader() : jsonOpen());
+    }
+    return sink;
+  };
+  let pending: string[] = [];
+  let first = true;
+  const flush = () => {
+    if (pending.length) open().write(pending.join(''));
+    pending = [];
+  };
+  const onRow = streamed
+    ? (r: Row) => {
+        pending.push(flags.format === 'csv' ? csvLine(r) : jsonRow(r, first));
+        first = false;
+        if (pending.length >= 4096) flush();
       }
-      bar.update(done);
-    },
-    max,
-  );
-  if (started) bar.stop();
-  const text = { md: markdown, csv, json, html }[flags.format](matrix);
-  if (flags.out) {
-    writeOutput(flags.out, text, '--out');
-    io.out(summaryLines(matrix).join('\n') + `\nwrote ${flags.out}\n`);
-  } else {
-    io.out(text);
+    : undefined;
+  let matrix: Matrix;
+  try {
+    matrix = computeMatrix(space, from, to, { onProgress, maxConfigs: max, keepRows: false, onRow });
+  } finally {
+    if (started) bar.stop();
   }
+  if (streamed) {
+    flush();
+    const out = open();
+    if (flags.format === 'json') out.write(jsonClose(matrix));
+    out.close();
+  } else {
+    const text = { md: markdown, html }[flags.format as 'md' | 'html'](matrix);
+    if (flags.out) writeOutput(flags.out, text, '--out');
+    else io.out(text);
+  }
+  if (flags.out) io.out(summaryLines(matrix).join('\n') + `\nwrote ${flags.out}\n`);
+}
+
+/** Where streamed rows go: the --out file, written piece by piece, or the Io's stdout. */
+function outputSink(path: string | undefined, io: Io): { write(text: string): void; close(): void } {
+  if (!path) return { write: (t) => io.out(t), close: () => {} };
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new InputError([{ path: '--out', message: `cannot write ${path}: ${(e as Error).message}` }]);
+  }
+  return { write: (t) => writeSync(fd, t), close: () => closeSync(fd) };
 }
 

@@ -5,6 +5,7 @@
 import { escapeXml } from '../report/svg.js';
 import { planCommand, planRelease, reproduction } from './reproduce.js';
 import { smallestRegressions, VERDICTS, type Matrix, type Row, type Verdict } from './run.js';
+import type { Cell, Panel } from './aggregate.js';
 
 const COLORS: Record<Verdict, string> = {
   regression: '#d62728',
@@ -20,7 +21,7 @@ const describe = (r: Row) =>
 const side = (o: Row['from'], why: Row['fromWhy']) => (why ? `${o} (${why})` : o);
 
 export function summaryLines(m: Matrix): string[] {
-  const total = m.rows.length;
+  const total = m.total;
   const hvm = total - m.counts.pv;
   const placements = 2 * hvm;
   const lines = [`${total} configurations, ${m.title}, ${placements} placements in ${m.seconds.toFixed(m.seconds < 10 ? 2 : 1)} s (${Math.round(placements / m.seconds).toLocaleString('en-US')} placements/s)`];
@@ -36,85 +37,42 @@ export function summaryLines(m: Matrix): string[] {
   return lines;
 }
 
-/** Verdict counts per (device model, toolstack, stub domain): the matrix at a glance. */
-function groups(m: Matrix): [string, Record<Verdict, number>][] {
-  const map = new Map<string, Record<Verdict, number>>();
-  for (const r of m.rows) {
-    const key = r.guestType === 'pv' ? 'PV guests' : `HVM ${r.deviceModel} ${r.toolstack}${r.stubdomain ? ' stubdom' : ''}`;
-    let c = map.get(key);
-    if (!c) map.set(key, (c = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>));
-    c[r.verdict]++;
-  }
-  return [...map];
-}
-
 export function markdown(m: Matrix): string {
   const out = [`# Risk matrix: ${m.title}`, '', '```', ...summaryLines(m), '```', '', `| configuration | ${VERDICTS.join(' | ')} |`, `|---|${VERDICTS.map(() => '---:').join('|')}|`];
-  for (const [name, c] of groups(m)) out.push(`| ${name} | ${VERDICTS.map((v) => c[v]).join(' | ')} |`);
+  for (const [name, c] of m.aggregate.groups()) out.push(`| ${name} | ${VERDICTS.map((v) => c[v]).join(' | ')} |`);
   return out.join('\n') + '\n';
 }
 
 const COLUMNS: (keyof Row)[] = ['deviceSet', 'guestType', 'toolstack', 'deviceModel', 'stubdomain', 'ramMiB', 'mmio32MiB', 'mmio64MiB', 'mmioHoleMiB', 'bios', 'from', 'fromWhy', 'to', 'toWhy', 'verdict'];
 
+/** The CSV header line, and one line a row: the CLI streams them as rows come. */
+export const csvHeader = () => COLUMNS.join(',') + '\n';
+export const csvLine = (r: Row) => COLUMNS.map((c) => String(r[c] ?? '')).join(',') + '\n';
+
 export function csv(m: Matrix): string {
-  return [COLUMNS.join(','), ...m.rows.map((r) => COLUMNS.map((c) => String(r[c] ?? '')).join(','))].join('\n') + '\n';
+  return csvHeader() + m.rows.map(csvLine).join('');
 }
+
+/** JSON as three parts, so the rows can be streamed between them. */
+export const jsonOpen = () => '{"rows":[';
+export const jsonRow = (r: Row, first: boolean) => (first ? '' : ',') + JSON.stringify(r);
+export const jsonClose = (m: Matrix) => `],${JSON.stringify({ from: m.from, to: m.to, counts: m.counts, skipped: m.skipped, seconds: m.seconds, regressions: smallestRegressions(m) }).slice(1)}\n`;
 
 export function json(m: Matrix): string {
-  return JSON.stringify({ from: m.from, to: m.to, counts: m.counts, skipped: m.skipped, seconds: m.seconds, regressions: smallestRegressions(m), rows: m.rows }) + '\n';
+  return jsonOpen() + m.rows.map((r, i) => jsonRow(r, i === 0)).join('') + jsonClose(m);
 }
 
-// Worst verdict first: a cell shows the worst any of its configurations got.
-const SEVERITY: Verdict[] = ['regression', 'still failing', 'improvement', 'changed, same outcome', 'unaffected', 'pv'];
-
-export interface Cell {
-  ram: number;
-  mmio: number;
-  counts: Record<Verdict, number>;
-  worst: Verdict;
-  rows: Row[];
-}
-
-// MMIO need in bands, so a panel stays readable: 0, up to 256 MiB, ... above 16 GiB
-const MMIO_BANDS = [0, 256, 512, 1024, 2048, 4096, 8192, 16384, Infinity];
-export function mmioBand(mib: number): number {
-  return MMIO_BANDS.find((b) => mib <= b)!;
-}
+export type { Cell, Panel } from './aggregate.js';
+export { mmioBand } from './aggregate.js';
 export const bandLabel = (b: number) => (b === 0 ? 'none' : b === Infinity ? '>16384' : `<=${b}`);
 
 /** Heatmap panels: per HVM device model and toolstack, cells over RAM x MMIO need (banded). */
-export function panels(m: Matrix): { name: string; rams: number[]; mmios: number[]; cells: Cell[] }[] {
-  const byPanel = new Map<string, Row[]>();
-  for (const r of m.rows) {
-    if (r.guestType !== 'hvm') continue;
-    const key = `${r.deviceModel} / ${r.toolstack}`;
-    byPanel.set(key, [...(byPanel.get(key) ?? []), r]);
-  }
-  return [...byPanel].map(([name, rows]) => {
-    const rams = [...new Set(rows.map((r) => r.ramMiB))].sort((a, b) => a - b);
-    const mmios = [...new Set(rows.map((r) => mmioBand(r.mmio32MiB + r.mmio64MiB)))].sort((a, b) => a - b);
-    const cellMap = new Map<string, Cell>();
-    for (const r of rows) {
-      const mmio = mmioBand(r.mmio32MiB + r.mmio64MiB);
-      const key = `${r.ramMiB}/${mmio}`;
-      let cell = cellMap.get(key);
-      if (!cell) cellMap.set(key, (cell = { ram: r.ramMiB, mmio, counts: Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>, worst: 'unaffected', rows: [] }));
-      cell.counts[r.verdict]++;
-      cell.rows.push(r);
-      if (SEVERITY.indexOf(r.verdict) < SEVERITY.indexOf(cell.worst)) cell.worst = r.verdict;
-    }
-    return { name, rams, mmios, cells: [...cellMap.values()] };
-  });
-}
+export const panels = (m: Matrix): Panel[] => m.aggregate.panels();
 
-// A cell lists, on click, its worst configurations with the plan command that reproduces each.
-const LISTED = 12;
+// A cell lists, on click, its worst configurations (the aggregate keeps them) with the plan command that reproduces each.
 function cellListing(m: Matrix, c: Cell): { text: string; command: string | null }[] {
   const releases = [planRelease(m.from), planRelease(m.to)].filter((r): r is string => r !== undefined);
-  return [...c.rows]
-    .sort((a, b) => SEVERITY.indexOf(a.verdict) - SEVERITY.indexOf(b.verdict))
-    .slice(0, LISTED)
-    .map((r) => {
+  return c.rows.map((r) => {
       const rep = releases.length ? reproduction(r, m.to) : undefined;
       return { text: `${r.verdict}: ${describe(r)}`, command: rep ? planCommand(rep, [...new Set(releases)]) : null };
     });
@@ -133,7 +91,7 @@ export function html(m: Matrix): string {
         const y = 30 + (p.mmios.length - 1 - p.mmios.indexOf(c.mmio)) * CELL;
         const detail = `RAM ${c.ram} MiB, MMIO ${bandLabel(c.mmio)} MiB: ${VERDICTS.filter((v) => c.counts[v]).map((v) => `${v} ${c.counts[v]}`).join(', ')}`;
         listings.push(cellListing(m, c));
-        return `<rect class="cell" x="${x}" y="${y}" width="${CELL - 2}" height="${CELL - 2}" fill="${COLORS[c.worst]}" data-verdict="${c.worst}" data-list="${listings.length - 1}" data-total="${c.rows.length}" data-detail="${escapeXml(detail)}" tabindex="0"><title>${escapeXml(detail)}</title></rect>`;
+        return `<rect class="cell" x="${x}" y="${y}" width="${CELL - 2}" height="${CELL - 2}" fill="${COLORS[c.worst]}" data-verdict="${c.worst}" data-list="${listings.length - 1}" data-total="${c.total}" data-detail="${escapeXml(detail)}" tabindex="0"><title>${escapeXml(detail)}</title></rect>`;
       })
       .join('');
     const xLabels = p.rams.map((r, i) => `<text x="${70 + i * CELL + CELL / 2}" y="${30 + p.mmios.length * CELL + 12}" class="ax" transform="rotate(60 ${70 + i * CELL + CELL / 2} ${30 + p.mmios.length * CELL + 12})">${r}</text>`).join('');

@@ -21,11 +21,12 @@ import { libxlRefusesStubdomain, platformParams } from '../guest/libxl.js';
 import { carries, parseTarget, sinceSeries, type Target } from '../guest/releases.js';
 import type { VersionName } from '../versions.js';
 import { spaceSize, type Space } from './space.js';
+import { MatrixAggregate } from './aggregate.js';
 
 /** A side's outcome: the case outcome, or 'pv' (no hvmloader at all). */
 export type Outcome = CaseOutcome | 'pv';
 export type Verdict = 'regression' | 'still failing' | 'improvement' | 'changed, same outcome' | 'unaffected' | 'pv';
-export const VERDICTS: readonly Verdict[] = ['regression', 'still failing', 'improvement', 'changed, same outcome', 'unaffected', 'pv'];
+export { VERDICTS } from './aggregate.js';
 
 export interface Config {
   /** The real devices passed through, when the space sweeps device sets. */
@@ -57,11 +58,24 @@ export interface Matrix {
   to: string;
   /** The pair for headings: "hvmloader 4.3-rc -> 4.3", "Xen 4.17.3 -> Xen 4.17.4". */
   title: string;
+  /** Every row, unless computeMatrix was asked not to keep them (a sweep that streams its rows). */
   rows: Row[];
+  /** How many configurations were judged. */
+  total: number;
   counts: Record<Verdict, number>;
   /** Configurations of the space left out because a version cannot run them, by reason. */
   skipped: Record<string, number>;
+  /** What the reports need, gathered as the rows came. */
+  aggregate: MatrixAggregate;
   seconds: number;
+}
+
+export interface MatrixOptions {
+  onProgress?: (done: number, total: number) => void;
+  maxConfigs?: number;
+  /** Keep every row in `rows` (default true); off, each row goes only to onRow and the aggregate. */
+  keepRows?: boolean;
+  onRow?: (row: Row) => void;
 }
 
 // Each side is a target (src/guest/releases.ts): a version name brings its .0
@@ -135,23 +149,41 @@ export function unavailable(c: Config, side: SideName): string | undefined {
   return undefined;
 }
 
-/** The bus of one configuration under one version or release, with the functions the verdict reports on. */
-export function configBus(c: Config, side: SideName): { bus: Bus; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] } | 'pv' | { unavailable: string } {
-  if (c.guestType === 'pv') return 'pv';
-  const target = asTarget(side, 'version');
-  const gone = unavailable(c, target);
-  if (gone) return { unavailable: gone };
-  const release = target.release;
-  const cfg = guestConfig(c);
-  const params = platformParams(cfg, c.deviceModel, release, c.toolstack);
-  const layout = emulatedFunctions(cfg, c.deviceModel, release, params.vga, params.videoramMiB);
+interface Part {
+  devices: Device[];
+  functions: JudgedFunction[];
+  labels: Map<string, string>;
+}
+const emulatedParts = new Map<string, Part & { nextSlot: number }>();
+const passedParts = new Map<string, Part>();
+const PARTS_KEPT = 4096; // a sweep's kinds of guest and MMIO splits; past that the caches start again
+
+function emulatedPart(c: Config, target: Target, cfg: GuestConfig, params: ReturnType<typeof platformParams>): Part & { nextSlot: number } {
+  const key = `${target.label}|${c.deviceModel}|${c.toolstack}|${c.stubdomain}|${c.bios}|${params.vga}|${params.videoramMiB}`;
+  let part = emulatedParts.get(key);
+  if (part) return part;
+  const layout = emulatedFunctions(cfg, c.deviceModel, target.release, params.vga, params.videoramMiB);
   const devices: Device[] = layout.functions.map((f) => ({
     slot: f.slot, function: f.function, vendorId: f.vendorId, deviceId: f.deviceId, classCode: f.classCode, interruptPin: f.interruptPin,
     bars: f.bars.map((b) => ({ index: b.index, type: b.type, prefetchable: b.prefetchable ?? false, ...(b.mask !== undefined ? { mask: Number(b.mask) } : { size: b.size }) })),
   }));
   const labels = new Map(layout.functions.map((f) => [`${f.slot}:${f.function}`, f.label]));
-  // passed-through MMIO: 32-bit BARs of up to 256 MiB, 64-bit ones of up to 16 GiB, a few per function
-  let slot = layout.nextSlot;
+  const functions = devices.filter((d) => d.bars.length > 0).map((d) => ({ slot: d.slot, function: d.function, label: labels.get(`${d.slot}:${d.function}`)!, passthrough: false, critical: isCritical(d) }));
+  part = { devices, functions, labels, nextSlot: layout.nextSlot };
+  if (emulatedParts.size >= PARTS_KEPT) emulatedParts.clear();
+  emulatedParts.set(key, part);
+  return part;
+}
+
+// passed-through MMIO: 32-bit BARs of up to 256 MiB, 64-bit ones of up to 16 GiB, a
+// few per function; or a real device set from scenarios/devices
+function passedPart(c: Config, firstSlot: number): Part {
+  const key = `${firstSlot}|${c.deviceSet ?? `${c.mmio32MiB}/${c.mmio64MiB}`}`;
+  let part = passedParts.get(key);
+  if (part) return part;
+  const devices: Device[] = [];
+  const labels = new Map<string, string>();
+  let slot = firstSlot;
   const add = (sizes: bigint[], type: 'mem32' | 'mem64', perDevice: number) => {
     for (let i = 0; i < sizes.length; i += perDevice) {
       const chunk = sizes.slice(i, i + perDevice);
@@ -175,6 +207,27 @@ export function configBus(c: Config, side: SideName): { bus: Bus; functions: Jud
     add(pieces(c.mmio32MiB, 256), 'mem32', 6);
     add(pieces(c.mmio64MiB, 16384), 'mem64', 3);
   }
+  const functions = devices.map((d) => ({ slot: d.slot, function: d.function, label: labels.get(`${d.slot}:${d.function}`) ?? 'passed-through MMIO', passthrough: true, critical: isCritical(d) }));
+  part = { devices, functions, labels };
+  if (passedParts.size >= PARTS_KEPT) passedParts.clear();
+  passedParts.set(key, part);
+  return part;
+}
+
+/** The bus of one configuration under one version or release, with the functions the verdict reports on. */
+export function configBus(c: Config, side: SideName): { bus: Bus; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] } | 'pv' | { unavailable: string } {
+  if (c.guestType === 'pv') return 'pv';
+  const target = asTarget(side, 'version');
+  const gone = unavailable(c, target);
+  if (gone) return { unavailable: gone };
+  const release = target.release;
+  const cfg = guestConfig(c);
+  const params = platformParams(cfg, c.deviceModel, release, c.toolstack);
+  // the emulated functions and the passed-through ones do not depend on RAM or the
+  // hole: built once per kind of guest and per MMIO split, and shared by the buses
+  const emulated = emulatedPart(c, target, cfg, params);
+  const passed = passedPart(c, emulated.nextSlot);
+  const devices: Device[] = [...emulated.devices, ...passed.devices];
   const bus: Bus = {
     hvmloader: target.profile.hvmloader,
     lowMemEnd: params.lowMemEnd,
@@ -186,9 +239,9 @@ export function configBus(c: Config, side: SideName): { bus: Bus; functions: Jud
   if (params.allowMemoryRelocate !== undefined) bus.allowMemoryRelocate = params.allowMemoryRelocate;
   if (params.mmioHoleSize !== undefined) bus.mmioHoleSize = params.mmioHoleSize;
   if (target.xen) bus.profile = target.profile;
-  const functions: JudgedFunction[] = devices
-    .filter((d) => d.bars.length > 0 || d.slot >= layout.nextSlot)
-    .map((d) => ({ slot: d.slot, function: d.function, label: labels.get(`${d.slot}:${d.function}`) ?? 'passed-through MMIO', passthrough: d.slot >= layout.nextSlot, critical: isCritical(d) }));
+  const functions = [...emulated.functions, ...passed.functions];
+  const labels = new Map([...emulated.labels, ...passed.labels]);
+  const layout = { nextSlot: emulated.nextSlot };
   // the firmware's own findings (src/guest/firmware.ts): only a guest asking for OVMF
   // can get a firmware that does more than keep hvmloader's placement
   const fw = cfg.bios === 'ovmf' ? guestFirmware(cfg.bios, c.deviceModel, c.toolstack, release) : undefined;
@@ -237,49 +290,45 @@ export function judgeFromSummary(s: PlacementSummary, c: Config, passthrough: { 
   return s.high > 0 ? { outcome: 'degraded', why: 'device-relocated' } : { outcome: 'works', why: null };
 }
 
-function placeAll(list: Config[], built: (c: Config) => Built, onProgress?: (n: number) => void): Placed[] {
+function placeAll(list: Config[], built: (c: Config) => Built): Placed[] {
   const out: Placed[] = new Array(list.length);
-  const BATCH = 4096;
-  for (let start = 0; start < list.length; start += BATCH) {
-    const slice = list.slice(start, start + BATCH);
-    const buses: Bus[] = [];
-    const where: { i: number; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] }[] = [];
-    slice.forEach((c, i) => {
-      const b = built(c);
-      if (b === 'pv') out[start + i] = { outcome: 'pv', why: null, fingerprint: 'pv' };
-      else if ('unavailable' in b) throw new Error(`configuration not generated for this version: ${b.unavailable}`);
-      else {
-        where.push({ i, functions: b.functions, firmware: b.firmware });
-        buses.push(b.bus);
-      }
-    });
-    if (buses.length) {
-      const placed = placeMany(encode(buses));
-      where.forEach(({ i, functions, firmware }, k) => {
-        const c = slice[i];
-        const s = placed.summary(k);
-        // an OVMF guest is judged in full, its firmware's findings with the placement's
-        let judged = firmware ? undefined : judgeFromSummary(s, c, functions.filter((f) => f.passthrough).map((f) => ({ subPage: hasSubPage(buses[k], f) })));
-        if (!judged) {
-          const result = placed.result(k);
-          const j = judgePlacement(result, { deviceModel: c.deviceModel, functions, hvmloader: buses[k].hvmloader });
-          const v = verdictOf(j.devices, [...j.findings, ...(firmware?.(result) ?? [])]);
-          judged = { outcome: v.outcome, why: v.reasons[0] ?? null };
-        }
-        out[start + i] = { ...judged, fingerprint: `${judged.outcome}/${s.relocatedBytes}/${s.high}/${s.unplaced}/${s.lowHoleStart}` };
-      });
+  const buses: Bus[] = [];
+  const where: { i: number; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] }[] = [];
+  list.forEach((c, i) => {
+    const b = built(c);
+    if (b === 'pv') out[i] = { outcome: 'pv', why: null, fingerprint: 'pv' };
+    else if ('unavailable' in b) throw new Error(`configuration not generated for this version: ${b.unavailable}`);
+    else {
+      where.push({ i, functions: b.functions, firmware: b.firmware });
+      buses.push(b.bus);
     }
-    onProgress?.(Math.min(start + BATCH, list.length));
-  }
+  });
+  if (!buses.length) return out;
+  const placed = placeMany(encode(buses));
+  where.forEach(({ i, functions, firmware }, k) => {
+    const c = list[i];
+    const s = placed.summary(k);
+    // an OVMF guest is judged in full, its firmware's findings with the placement's
+    let judged = firmware ? undefined : judgeFromSummary(s, c, functions.filter((f) => f.passthrough).map((f) => ({ subPage: hasSubPage(buses[k], f) })));
+    if (!judged) {
+      const result = placed.result(k);
+      const j = judgePlacement(result, { deviceModel: c.deviceModel, functions, hvmloader: buses[k].hvmloader, outcomeOnly: true });
+      const v = verdictOf(j.devices, [...j.findings, ...(firmware?.(result) ?? [])]);
+      judged = { outcome: v.outcome, why: v.reasons[0] ?? null };
+    }
+    out[i] = { ...judged, fingerprint: `${judged.outcome}/${s.relocatedBytes}/${s.high}/${s.unplaced}/${s.lowHoleStart}` };
+  });
   return out;
 }
 
-/**
- * Places every configuration under both sides (versions or releases) and judges each pair.
- * A space of more than `maxConfigs` configurations is refused before any is
- * built (each costs memory for its row and two placements).
- */
-export function computeMatrix(space: Space, fromSide: SideName, toSide: SideName, onProgress?: (done: number, total: number) => void, maxConfigs: number = LIMITS.matrixConfigs): Matrix {
+// configurations are generated, placed under both sides and judged a chunk at a
+// time, so memory stays bounded by the chunk and the aggregate, not the space
+const CHUNK = 4096;
+
+/** Places every configuration under both versions and judges each pair. */
+export function computeMatrix(space: Space, fromSide: SideName, toSide: SideName, options: MatrixOptions | MatrixOptions['onProgress'] = {}, maxConfigsArg?: number): Matrix {
+  const o: MatrixOptions = typeof options === 'function' ? { onProgress: options } : options;
+  const maxConfigs = maxConfigsArg ?? o.maxConfigs ?? LIMITS.matrixConfigs;
   const size = spaceSize(space);
   if (size > maxConfigs) {
     const dims = (Object.keys(space) as (keyof Space)[]).filter((k) => k !== 'mmio32MiB' && k !== 'mmio64MiB' && k !== 'deviceSets');
@@ -289,36 +338,36 @@ export function computeMatrix(space: Space, fromSide: SideName, toSide: SideName
   const t0 = performance.now();
   const from = asTarget(fromSide, '--from');
   const to = asTarget(toSide, '--to');
+  const keep = o.keepRows ?? true;
+  const rows: Row[] = [];
+  const aggregate = new MatrixAggregate();
   // configurations a version cannot run (xend after 4.4, traditional from 4.21) are left out, counted by reason
   const skipped: Record<string, number> = {};
-  const list: Config[] = [];
+  let seen = 0;
+  let chunk: Config[] = [];
+  const judge = () => {
+    const a = placeAll(chunk, (c) => configBus(c, from));
+    const b = placeAll(chunk, (c) => configBus(c, to));
+    chunk.forEach((c, i) => {
+      const row: Row = { ...c, from: a[i].outcome, to: b[i].outcome, fromWhy: a[i].why, toWhy: b[i].why, verdict: verdict(a[i], b[i], a[i].fingerprint === b[i].fingerprint) };
+      aggregate.add(row);
+      if (keep) rows.push(row);
+      o.onRow?.(row);
+    });
+    chunk = [];
+    o.onProgress?.(seen, size);
+  };
   for (const c of configs(space)) {
+    seen++;
     const gone = unavailable(c, from) ?? unavailable(c, to);
     if (gone) skipped[gone] = (skipped[gone] ?? 0) + 1;
-    else list.push(c);
+    else chunk.push(c);
+    if (chunk.length === CHUNK) judge();
   }
-  const total = list.length * 2;
-  const a = placeAll(list, (c) => configBus(c, from), (n) => onProgress?.(n, total));
-  const b = placeAll(list, (c) => configBus(c, to), (n) => onProgress?.(list.length + n, total));
-  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-  const rows: Row[] = list.map((c, i) => {
-    const v = verdict(a[i], b[i], a[i].fingerprint === b[i].fingerprint);
-    counts[v]++;
-    return { ...c, from: a[i].outcome, to: b[i].outcome, fromWhy: a[i].why, toWhy: b[i].why, verdict: v };
-  });
+  judge();
   const title = !from.xen && !to.xen ? `hvmloader ${from.label} -> ${to.label}` : [from, to].map((t) => (t.xen ? `Xen ${t.label}` : `hvmloader ${t.label}`)).join(' -> ');
-  return { from: from.label, to: to.label, title, rows, counts, skipped, seconds: (performance.now() - t0) / 1000 };
+  return { from: from.label, to: to.label, title, rows, total: aggregate.total, counts: aggregate.counts, skipped, aggregate, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The smallest configuration showing each kind of regression (by RAM, then MMIO). */
-export function smallestRegressions(m: Matrix): Row[] {
-  const byKind = new Map<string, Row>();
-  const size = (r: Row) => r.ramMiB * 1e6 + r.mmio32MiB + r.mmio64MiB;
-  for (const r of m.rows) {
-    if (r.verdict !== 'regression') continue;
-    const key = `${r.toolstack}/${r.deviceModel}/${r.stubdomain}/${r.bios}/${r.from}:${r.fromWhy}->${r.to}:${r.toWhy}`;
-    const best = byKind.get(key);
-    if (!best || size(r) < size(best)) byKind.set(key, r);
-  }
-  return [...byKind.values()];
-}
+export const smallestRegressions = (m: Matrix): Row[] => m.aggregate.regressions();

@@ -43,6 +43,8 @@ export interface PlacementContext {
   guestAddressBits?: number;
   /** Whether the guest uses hardware-assisted paging (xl's hap, on by default); unknown for a bare bus. */
   hap?: boolean;
+  /** Only what can change the outcome: leaves out the hazards that never do (MTRRs, superpages), for sweeps. */
+  outcomeOnly?: boolean;
 }
 
 export interface Verdict {
@@ -121,6 +123,7 @@ export function placementFindings(result: PlacementResult, devices: DeviceVerdic
     if (h.bits === 36 && !ctx.guestAddressBits) out.push(finding('address-width-pae', h.message, 'a 64-bit guest kernel reaches it; a 32-bit one needs the BAR below 64 GiB'));
     else out.push(finding('address-width', h.message, 'keep the BAR below the limit: a smaller device, or less RAM above 4 GiB'));
   }
+  if (ctx.outcomeOnly) return out;
   for (const h of mtrrExhaustion(result, ctx.hvmloader)) out.push(finding('mtrr-exhausted', h.message, 'use an mmio_hole that is a power of two'));
   if (ctx.hostAddress) for (const h of superpageAlignment(result, ctx.hostAddress)) out.push(finding('superpage-misaligned', h.message));
   return out;
