@@ -26,6 +26,8 @@ export function place(bus: BusInput | Bus, options: PlaceOptions = {}): Placemen
 export interface PlacementSummary {
   bars: number;
   unplaced: number;
+  /** The devfn (slot << 3 | function) of each BAR that got no space. */
+  unplacedDevfns: number[];
   high: number;
   bar64Relocate: boolean;
   relocatedBytes: bigint;
@@ -78,11 +80,15 @@ export class Placements implements Iterable<PlacementResult> {
     const [out, at] = this.#record(i);
     const bars = out[at + L.RES_N_BARS];
     let high = 0;
+    const unplacedDevfns: number[] = [];
     for (let b = 0, p = at + L.RES_HEADER_WORDS; b < bars; b++, p += L.PLACED_WORDS) {
-      if (out[p + L.PB_PLACEMENT] === L.PLACE_HIGH) high++;
+      const placement = out[p + L.PB_PLACEMENT];
+      if (placement === L.PLACE_HIGH) high++;
+      else if (placement === L.PLACE_UNPLACED) unplacedDevfns.push(out[p + L.PB_DEVFN]);
     }
     return {
       bars,
+      unplacedDevfns,
       unplaced: out[at + L.RES_N_UNPLACED],
       high,
       bar64Relocate: out[at + L.RES_BAR64_RELOCATE] !== 0,

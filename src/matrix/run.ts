@@ -278,15 +278,21 @@ const hasSubPage = (bus: Bus, f: JudgedFunction) =>
 
 /**
  * The verdict judgePlacement() would give, read from the engine's summary
- * without decoding the result, where the summary settles it: nothing dropped
- * and no passed-through BAR under a page (so no shared page) leaves RAM moved
- * under qemu-xen (fails), BARs above 4 GiB (degraded) or nothing (works).
- * Anything else is judged in full. test/matrix.test.ts checks the two agree.
+ * without decoding the result, where the summary settles it: RAM moved under
+ * qemu-xen fails first; with no passed-through BAR under a page (so no shared
+ * page), a dropped critical function fails, another dropped one degrades, BARs
+ * above 4 GiB degrade, and nothing else changes the outcome. Anything else is
+ * judged in full. test/matrix.test.ts checks the two agree.
  */
-export function judgeFromSummary(s: PlacementSummary, c: Config, passthrough: { subPage: boolean }[]): { outcome: CaseOutcome; why: FindingCode | null } | undefined {
-  if (s.unplaced > 0) return undefined;
+export function judgeFromSummary(s: PlacementSummary, c: Config, functions: JudgedFunction[], subPagePassthrough: boolean): { outcome: CaseOutcome; why: FindingCode | null } | undefined {
   if (s.relocatedBytes > 0n && c.deviceModel === 'qemu-xen') return { outcome: 'fails', why: 'ram-relocated-qemu-xen' };
-  if (passthrough.some((f) => f.subPage)) return undefined;
+  if (subPagePassthrough) return undefined;
+  if (s.unplaced > 0) {
+    const lost = new Set(s.unplacedDevfns);
+    const dropped = functions.filter((f) => lost.has((f.slot << 3) | f.function));
+    if (dropped.length === 0) return undefined;
+    return dropped.some((f) => f.critical) ? { outcome: 'fails', why: 'critical-device-dropped' } : { outcome: 'degraded', why: 'device-dropped' };
+  }
   return s.high > 0 ? { outcome: 'degraded', why: 'device-relocated' } : { outcome: 'works', why: null };
 }
 
@@ -309,7 +315,7 @@ function placeAll(list: Config[], built: (c: Config) => Built): Placed[] {
     const c = list[i];
     const s = placed.summary(k);
     // an OVMF guest is judged in full, its firmware's findings with the placement's
-    let judged = firmware ? undefined : judgeFromSummary(s, c, functions.filter((f) => f.passthrough).map((f) => ({ subPage: hasSubPage(buses[k], f) })));
+    let judged = firmware ? undefined : judgeFromSummary(s, c, functions, functions.some((f) => f.passthrough && hasSubPage(buses[k], f)));
     if (!judged) {
       const result = placed.result(k);
       const j = judgePlacement(result, { deviceModel: c.deviceModel, functions, hvmloader: buses[k].hvmloader, outcomeOnly: true });
