@@ -514,6 +514,8 @@ function trustedFault(bus: Bus): string | undefined {
   if (bus.highMemEnd !== 0n && (bus.highMemEnd % PAGE !== 0n || bus.highMemEnd < FOUR_GIB || bus.highMemEnd >= 1n << 44n)) return `highMemEnd ${hex(bus.highMemEnd)}`;
   if (bus.reserved.length > MAX_RESERVED) return `${bus.reserved.length} reserved ranges`;
   if (bus.devices.length > LIMITS.busFunctions) return `${bus.devices.length} devices`;
+  // a device list checked before, and frozen since, need not be checked again (a sweep shares them)
+  if (CHECKED_DEVICES.has(bus.devices)) return undefined;
   const seen = new Set<number>();
   let last = -1;
   for (const d of bus.devices) {
@@ -532,8 +534,15 @@ function trustedFault(bus: Bus): string | undefined {
       } else if (b.mask === undefined || !Number.isInteger(b.mask) || b.mask < 0 || b.mask > 0xffffffff) return `BAR without size or mask at slot ${d.slot}`;
     }
   }
+  for (const d of bus.devices) {
+    for (const b of d.bars) Object.freeze(b);
+    Object.freeze(d.bars);
+    Object.freeze(d);
+  }
+  CHECKED_DEVICES.add(Object.freeze(bus.devices));
   return undefined;
 }
+const CHECKED_DEVICES = new WeakSet<readonly Device[]>();
 
 /** A changed copy of a checked bus, checked again as a whole (profile kept). */
 export function deriveBus(bus: Bus, changes: Partial<Bus>): Bus {

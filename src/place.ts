@@ -23,6 +23,8 @@ export function place(bus: BusInput | Bus, options: PlaceOptions = {}): Placemen
 }
 
 /** The numbers most sweeps need, read straight from the engine's output. */
+const NONE: number[] = Object.freeze([]) as unknown as number[];
+
 export interface PlacementSummary {
   bars: number;
   unplaced: number;
@@ -80,16 +82,17 @@ export class Placements implements Iterable<PlacementResult> {
     const [out, at] = this.#record(i);
     const bars = out[at + L.RES_N_BARS];
     let high = 0;
-    const unplacedDevfns: number[] = [];
+    const unplaced = out[at + L.RES_N_UNPLACED];
+    const unplacedDevfns: number[] = unplaced ? [] : NONE;
     for (let b = 0, p = at + L.RES_HEADER_WORDS; b < bars; b++, p += L.PLACED_WORDS) {
       const placement = out[p + L.PB_PLACEMENT];
       if (placement === L.PLACE_HIGH) high++;
-      else if (placement === L.PLACE_UNPLACED) unplacedDevfns.push(out[p + L.PB_DEVFN]);
+      else if (unplaced && placement === L.PLACE_UNPLACED) unplacedDevfns.push(out[p + L.PB_DEVFN]);
     }
     return {
       bars,
       unplacedDevfns,
-      unplaced: out[at + L.RES_N_UNPLACED],
+      unplaced,
       high,
       bar64Relocate: out[at + L.RES_BAR64_RELOCATE] !== 0,
       relocatedBytes: join64(out[at + L.RES_RELOCATED], out[at + L.RES_RELOCATED + 1]),

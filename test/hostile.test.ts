@@ -455,3 +455,17 @@ describe('smaller', () => {
     expect(words(r.stdout)).toContain(words(shown.replace('typo.cfg', join(dir, 'typo.cfg'))));
   });
 });
+
+describe('a bus built in code', () => {
+  it('is checked once per device list, which is frozen from then on, so a later change cannot slip past the check', () => {
+    const devices = [{ slot: 3, function: 0, vendorId: 0x10de, deviceId: 0x1000, classCode: 0x0302, interruptPin: 1, bars: [{ index: 0, type: 'mem32' as const, prefetchable: false, size: 0x1000000n }] }];
+    const bus = { hvmloader: '4.19' as const, lowMemEnd: 0x80000000n, highMemEnd: 0n, physAddrBits: 36, reserved: [], devices };
+    trustedBus({ ...bus });
+    expect(Object.isFrozen(devices) && Object.isFrozen(devices[0]) && Object.isFrozen(devices[0].bars[0])).toBe(true);
+    expect(() => { (devices[0] as { slot: number }).slot = 99; }).toThrow(TypeError);
+    // the header is still checked on every bus that shares the list
+    expect(() => trustedBus({ ...bus, lowMemEnd: 0x1234n })).toThrow(/lowMemEnd 0x1234/);
+    // a list not checked before is checked
+    expect(() => trustedBus({ ...bus, devices: [{ ...devices[0], bars: [{ index: 0, type: 'mem32' as const, prefetchable: false, size: 3n }] }] })).toThrow(/BAR size 0x3/);
+  });
+});

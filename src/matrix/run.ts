@@ -149,6 +149,20 @@ export function unavailable(c: Config, side: SideName): string | undefined {
   return undefined;
 }
 
+// libxl's layout and keys for a kind of guest, its RAM and hole: a sweep asks
+// for the same few hundred again and again
+const paramsKept = new Map<string, ReturnType<typeof platformParams>>();
+function guestParams(c: Config, target: Target, cfg: GuestConfig): ReturnType<typeof platformParams> {
+  const key = `${target.label}|${c.deviceModel}|${c.toolstack}|${c.stubdomain}|${c.bios}|${c.ramMiB}|${c.mmioHoleMiB}`;
+  let params = paramsKept.get(key);
+  if (!params) {
+    params = platformParams(cfg, c.deviceModel, target.release, c.toolstack);
+    if (paramsKept.size >= PARTS_KEPT) paramsKept.clear();
+    paramsKept.set(key, params);
+  }
+  return params;
+}
+
 interface Part {
   devices: Device[];
   functions: JudgedFunction[];
@@ -214,6 +228,18 @@ function passedPart(c: Config, firstSlot: number): Part {
   return part;
 }
 
+// the same emulated and passed-through parts give the same device list: one array,
+// so the bus check (trustedBus) sees a list it has checked before
+const joinedParts = new Map<Part, Map<Part, Device[]>>();
+function joined(a: Part, b: Part): Device[] {
+  let byB = joinedParts.get(a);
+  if (!byB) joinedParts.set(a, (byB = new Map()));
+  let devices = byB.get(b);
+  if (!devices) byB.set(b, (devices = [...a.devices, ...b.devices]));
+  if (joinedParts.size >= PARTS_KEPT) joinedParts.clear();
+  return devices;
+}
+
 /** The bus of one configuration under one version or release, with the functions the verdict reports on. */
 export function configBus(c: Config, side: SideName): { bus: Bus; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] } | 'pv' | { unavailable: string } {
   if (c.guestType === 'pv') return 'pv';
@@ -222,12 +248,12 @@ export function configBus(c: Config, side: SideName): { bus: Bus; functions: Jud
   if (gone) return { unavailable: gone };
   const release = target.release;
   const cfg = guestConfig(c);
-  const params = platformParams(cfg, c.deviceModel, release, c.toolstack);
+  const params = guestParams(c, target, cfg);
   // the emulated functions and the passed-through ones do not depend on RAM or the
   // hole: built once per kind of guest and per MMIO split, and shared by the buses
   const emulated = emulatedPart(c, target, cfg, params);
   const passed = passedPart(c, emulated.nextSlot);
-  const devices: Device[] = [...emulated.devices, ...passed.devices];
+  const devices = joined(emulated, passed);
   const bus: Bus = {
     hvmloader: target.profile.hvmloader,
     lowMemEnd: params.lowMemEnd,
@@ -268,7 +294,8 @@ export function verdict(from: Side, to: Side, samePlacement: boolean): Verdict {
 interface Placed {
   outcome: Outcome;
   why: FindingCode | null;
-  fingerprint: string;
+  /** What "the same placement" compares: RAM moved, BARs high and dropped, the hole's start. */
+  placement?: { relocated: bigint; high: number; unplaced: number; holeStart: number };
 }
 
 type Built = ReturnType<typeof configBus>;
@@ -296,13 +323,18 @@ export function judgeFromSummary(s: PlacementSummary, c: Config, functions: Judg
   return s.high > 0 ? { outcome: 'degraded', why: 'device-relocated' } : { outcome: 'works', why: null };
 }
 
+const samePlacement = (a: Placed, b: Placed) =>
+  a.outcome === b.outcome &&
+  (a.placement === b.placement ||
+    (a.placement !== undefined && b.placement !== undefined && a.placement.relocated === b.placement.relocated && a.placement.high === b.placement.high && a.placement.unplaced === b.placement.unplaced && a.placement.holeStart === b.placement.holeStart));
+
 function placeAll(list: Config[], built: (c: Config) => Built): Placed[] {
   const out: Placed[] = new Array(list.length);
   const buses: Bus[] = [];
   const where: { i: number; functions: JudgedFunction[]; firmware?: (result: PlacementResult) => Finding[] }[] = [];
   list.forEach((c, i) => {
     const b = built(c);
-    if (b === 'pv') out[i] = { outcome: 'pv', why: null, fingerprint: 'pv' };
+    if (b === 'pv') out[i] = { outcome: 'pv', why: null };
     else if ('unavailable' in b) throw new Error(`configuration not generated for this version: ${b.unavailable}`);
     else {
       where.push({ i, functions: b.functions, firmware: b.firmware });
@@ -322,7 +354,7 @@ function placeAll(list: Config[], built: (c: Config) => Built): Placed[] {
       const v = verdictOf(j.devices, [...j.findings, ...(firmware?.(result) ?? [])]);
       judged = { outcome: v.outcome, why: v.reasons[0] ?? null };
     }
-    out[i] = { ...judged, fingerprint: `${judged.outcome}/${s.relocatedBytes}/${s.high}/${s.unplaced}/${s.lowHoleStart}` };
+    out[i] = { ...judged, placement: { relocated: s.relocatedBytes, high: s.high, unplaced: s.unplaced, holeStart: s.lowHoleStart } };
   });
   return out;
 }
@@ -355,7 +387,7 @@ export function computeMatrix(space: Space, fromSide: SideName, toSide: SideName
     const a = placeAll(chunk, (c) => configBus(c, from));
     const b = placeAll(chunk, (c) => configBus(c, to));
     chunk.forEach((c, i) => {
-      const row: Row = { ...c, from: a[i].outcome, to: b[i].outcome, fromWhy: a[i].why, toWhy: b[i].why, verdict: verdict(a[i], b[i], a[i].fingerprint === b[i].fingerprint) };
+      const row: Row = { ...c, from: a[i].outcome, to: b[i].outcome, fromWhy: a[i].why, toWhy: b[i].why, verdict: verdict(a[i], b[i], samePlacement(a[i], b[i])) };
       aggregate.add(row);
       if (keep) rows.push(row);
       o.onRow?.(row);
