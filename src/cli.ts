@@ -56,7 +56,10 @@ function program(io: Io, status: { code: number }): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', '\nAdd --debug to any command to see the stack of an internal error.');
+    .addHelpText(
+      'after',
+      `\nExit status: 0 done; ${EXIT_OUTCOME} (plan, explain, budget) a case's outcome reached --fail-on (default: fails);\n2 bad input, named on stderr with nothing on stdout; 1 an internal fault.\nAdd --debug to any command to see the stack of an internal error.`,
+    );
 
   cmd
     .command('place')
