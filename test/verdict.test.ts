@@ -93,6 +93,12 @@ describe('the exit status reads the verdict', () => {
     expect(plan.outcome).toBe('works');
   });
 
+  it('--help says what the exit statuses mean', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit status: 0 done; 3 \(plan, explain, budget\) a case's outcome reached --fail-on \(default: fails\);\n2 bad input/);
+  });
+
   it('--fail-on moves the threshold: never, degraded', async () => {
     expect((await runCli(['plan', ...stubdom, '--xen', '4.17.3', '--json', '--fail-on', 'never'])).code).toBe(0);
     const degraded = await runCli(['plan', ...gpu, '--xen', '4.19', '--json']);
